@@ -1,0 +1,124 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "provisioner",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ProvisionerAPI", targets: ["ProvisionerAPI"]),
+        .library(name: "ProvisionerConformance", targets: ["ProvisionerConformance"]),
+        .executable(name: "provisioner", targets: ["provisioner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The stable contract: protocol, value types, errors, registry, config-node reader.
+        .target(
+            name: "ProvisionerAPI",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // The conformance kit every backend runs.
+        .target(
+            name: "ProvisionerConformance",
+            dependencies: ["ProvisionerAPI", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The reference backend: nothing real is created.
+        .target(
+            name: "SimulatedProvisioner",
+            dependencies: ["ProvisionerAPI", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Plugins/Simulated"
+        ),
+        // The service: config, store, provisioning, HTTP API.
+        .target(
+            name: "Host",
+            dependencies: [
+                "ProvisionerAPI",
+                "SimulatedProvisioner",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [
+                .embedInCode("Resources/provisioner.yaml"),
+                .embedInCode("Resources/openapi.yaml"),
+            ]
+        ),
+        // The CLI commands, a library so tests can drive them in-process.
+        .target(
+            name: "ProvisionerCLI",
+            dependencies: [
+                "Host",
+                "ProvisionerAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "provisioner",
+            dependencies: ["ProvisionerCLI"]
+        ),
+
+        .testTarget(
+            name: "ProvisionerAPITests",
+            dependencies: ["ProvisionerAPI", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "ProvisionerConformanceTests",
+            dependencies: ["ProvisionerConformance", "ProvisionerAPI", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SimulatedProvisionerTests",
+            dependencies: [
+                "SimulatedProvisioner", "ProvisionerConformance", "ProvisionerAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HostTests",
+            dependencies: [
+                "Host", "ProvisionerAPI", "SimulatedProvisioner",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "ProvisionerCLITests",
+            dependencies: ["ProvisionerCLI", "Host", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+    ]
+)
+
+// One set of Swift settings for every target (house style rule 2).
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    ])
+    target.swiftSettings = settings
+}

@@ -1,0 +1,119 @@
+public import Logging
+public import ProvisionerAPI
+import Synchronization
+
+/// The reference backend: allocates instantly or after a configured delay, creates nothing real,
+/// and hands out documentation-range addresses (`2001:db8::/32`, `192.0.2.0/24`).
+///
+/// It is the in-core reference implementation of ``Provisioner`` and can inject the failures the
+/// framework must survive. It never marks a launch check as passed: its VMs go through the same
+/// verification path as real ones.
+public final class SimulatedProvisioner: Provisioner, CapacityReporting, ReadinessChecking {
+    /// The backend kind in config.
+    public static let kind = "simulated"
+
+    /// `simulated`.
+    public var name: String { Self.kind }
+    /// Always `true`: nothing real is created.
+    public var isDemo: Bool { true }
+
+    /// The configuration it runs with.
+    public let configuration: SimulatedProvisionerConfiguration
+
+    private struct State {
+        var vms: [String: VmAllocation] = [:]
+        var nextHostNumber: UInt64 = 1
+        var random: SplitMix64
+    }
+
+    // The VMs that exist, keyed by allocation id; the one mutable cell, guarded by its Mutex.
+    private let state: Mutex<State>
+
+    /// Creates a simulated backend.
+    public init(configuration: SimulatedProvisionerConfiguration = .init()) {
+        self.configuration = configuration
+        let seed = configuration.seed ?? UInt64.random(in: 0...UInt64.max)
+        self.state = Mutex(State(random: SplitMix64(seed: seed)))
+    }
+
+    /// The number of VMs that currently exist (for tests and leak checks).
+    public var liveCount: Int { state.withLock { $0.vms.count } }
+
+    /// The allocation ids of the VMs that currently exist.
+    public var liveAllocationIDs: Set<String> { state.withLock { Set($0.vms.keys) } }
+
+    /// Creates a VM after the configured delay, or returns the one already created for this id.
+    public func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
+        guard !request.allocationID.isEmpty else {
+            throw ProvisionerError.invalidRequest("The allocation id is empty.")
+        }
+        if let existing = state.withLock({ $0.vms[request.allocationID] }) {
+            return existing
+        }
+        if configuration.provisionDelayMilliseconds > 0 {
+            do {
+                try await Task.sleep(for: .milliseconds(configuration.provisionDelayMilliseconds))
+            } catch {
+                throw ProvisionerError.timeout("simulated allocate cancelled during its delay")
+            }
+        }
+        let result: Result<VmAllocation, ProvisionerError> = state.withLock { state in
+            if let existing = state.vms[request.allocationID] { return .success(existing) }
+            if configuration.failureRate > 0, state.random.nextUnit() < configuration.failureRate {
+                return .failure(.backendUnavailable("simulated allocate failure (failure_rate \(configuration.failureRate))"))
+            }
+            if let capacity = configuration.capacity, state.vms.count >= capacity {
+                return .failure(.capacityUnavailable("simulated capacity of \(capacity) VMs reached"))
+            }
+            let number = state.nextHostNumber
+            state.nextHostNumber += 1
+            let vm = VmAllocation(
+                allocationID: request.allocationID,
+                backend: Self.kind,
+                backendRef: "sim-\(number)",
+                ipv4: "192.0.2.\(Int(number % 254) + 1)",
+                ipv6: "2001:db8::\(String(number, radix: 16))",
+                hostname: request.hostname,
+                sshHost: "2001:db8::\(String(number, radix: 16))",
+                sshPort: 22,
+                attributes: ["simulated": "true"])
+            state.vms[request.allocationID] = vm
+            return .success(vm)
+        }
+        let vm = try result.get()
+        logger.info(
+            "simulated VM allocated",
+            metadata: ["allocation.id": "\(request.allocationID)", "vm.ref": "\(vm.backendRef ?? "")"])
+        return vm
+    }
+
+    /// Forgets the VM; releasing one that does not exist succeeds.
+    public func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        let removed = state.withLock { $0.vms.removeValue(forKey: allocation.allocationID) }
+        logger.debug(
+            "simulated VM released",
+            metadata: ["allocation.id": "\(allocation.allocationID)", "vm.existed": "\(removed != nil)"])
+    }
+
+    /// `running` while the VM exists, `gone` otherwise.
+    public func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
+        let exists = state.withLock { $0.vms[allocation.allocationID] != nil }
+        return VmStatus(powerState: exists ? .running : .gone)
+    }
+
+    /// Whether one more VM fits under `capacity`.
+    public func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool {
+        guard let capacity = configuration.capacity else { return true }
+        return state.withLock { $0.vms.count < capacity }
+    }
+
+    /// Always ready.
+    public func checkReadiness(logger: Logger) async throws {}
+}
+
+extension SimulatedProvisioner {
+    /// The plugin entry the Host lists: builds the backend from `provisioner.simulated`.
+    public static let plugin = BackendPlugin(kind: kind) { node, _ in
+        SimulatedProvisioner(configuration: try SimulatedProvisionerConfiguration(decoding: node))
+    }
+}

@@ -1,0 +1,50 @@
+public import ProvisionerAPI
+
+/// Config of the simulated backend, the subtree `provisioner.simulated`.
+///
+/// Keys:
+/// - `provision_delay_ms` (integer, optional, default 50, 0...600000): how long `allocate` takes.
+/// - `failure_rate` (number, optional, default 0.0, 0...1): the share of `allocate` calls that fail
+///   with `backend_unavailable` before creating anything.
+/// - `capacity` (integer, optional, default unlimited, 0...10000000): how many VMs may exist at once;
+///   past it `allocate` fails with `capacity_unavailable` and ``CapacityReporting`` says no.
+/// - `seed` (integer, optional, default random): seeds the failure draw, for repeatable runs.
+public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
+    /// How long `allocate` takes, in milliseconds.
+    public var provisionDelayMilliseconds: Int
+    /// The share of `allocate` calls that fail, 0...1.
+    public var failureRate: Double
+    /// The most VMs that may exist at once, or `nil` for no limit.
+    public var capacity: Int?
+    /// Seeds the failure draw, or `nil` for a random seed.
+    public var seed: UInt64?
+
+    /// Creates a configuration; defaults match the embedded default config.
+    public init(provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil) {
+        self.provisionDelayMilliseconds = provisionDelayMilliseconds
+        self.failureRate = failureRate
+        self.capacity = capacity
+        self.seed = seed
+    }
+
+    enum Keys: String, CaseIterable {
+        case provisionDelayMilliseconds = "provision_delay_ms"
+        case failureRate = "failure_rate"
+        case capacity
+        case seed
+    }
+
+    /// Decodes the `provisioner.simulated` subtree; an absent subtree gives the defaults.
+    ///
+    /// - Throws: ``ConfigError`` naming the key and position of a bad value.
+    public init(decoding node: ConfigNode?) throws {
+        self.init()
+        guard let node else { return }
+        let map = try node.mapping(allowing: Keys.self)
+        provisionDelayMilliseconds = try map.int(
+            Keys.provisionDelayMilliseconds.rawValue, default: provisionDelayMilliseconds, in: 0...600_000)
+        failureRate = try map.double(Keys.failureRate.rawValue, default: failureRate, in: 0...1)
+        capacity = try map.int(Keys.capacity.rawValue, in: 0...10_000_000)
+        seed = try map.int(Keys.seed.rawValue, in: 0...Int.max).map { UInt64($0) }
+    }
+}
