@@ -67,14 +67,15 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
             }
             let number = state.nextHostNumber
             state.nextHostNumber += 1
+            let ipv6 = Self.documentationIPv6(hostNumber: number)
             let vm = VmAllocation(
                 allocationID: request.allocationID,
                 backend: Self.kind,
                 backendRef: "sim-\(number)",
                 ipv4: "192.0.2.\(Int(number % 254) + 1)",
-                ipv6: "2001:db8::\(String(number, radix: 16))",
+                ipv6: ipv6,
                 hostname: request.hostname,
-                sshHost: "2001:db8::\(String(number, radix: 16))",
+                sshHost: ipv6,
                 sshPort: 22,
                 attributes: ["simulated": "true"])
             state.vms[request.allocationID] = vm
@@ -85,6 +86,18 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
             "simulated VM allocated",
             metadata: ["allocation.id": "\(request.allocationID)", "vm.ref": "\(vm.backendRef ?? "")"])
         return vm
+    }
+
+    /// `2001:db8::` followed by the host number in 16-bit groups (`1` → `2001:db8::1`,
+    /// `0x10000` → `2001:db8::1:0`), so the address stays valid past 65,535 VMs.
+    private static func documentationIPv6(hostNumber number: UInt64) -> String {
+        var groups: [String] = []
+        var rest = number
+        repeat {
+            groups.insert(String(rest & 0xFFFF, radix: 16), at: 0)
+            rest >>= 16
+        } while rest > 0
+        return "2001:db8::" + groups.joined(separator: ":")
     }
 
     /// Forgets the VM; releasing one that does not exist succeeds.

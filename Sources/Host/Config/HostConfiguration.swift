@@ -1,0 +1,152 @@
+public import ProvisionerAPI
+
+/// The whole service configuration, decoded from one YAML file.
+///
+/// Each section is a plain struct with the defaults of the embedded default config; backend
+/// subtrees stay ``ConfigNode``s and are decoded by their plugin.
+public struct HostConfiguration: Sendable {
+    /// `server:` — where to listen and how to authenticate.
+    public var server: ServerConfiguration
+    /// `store:` — where allocations are kept.
+    public var store: StoreConfiguration
+    /// `provisioner:` — which backend, and its subtree.
+    public var provisioner: ProvisionerSelection
+    /// `plans:` — sizing and price by plan name.
+    public var plans: [String: PlanSpec]
+    /// `limits:` — per-user caps and port policy.
+    public var limits: LimitsConfiguration
+    /// `launch_proof:` — which launch checks run.
+    public var launchProof: LaunchProofConfiguration
+    /// `reconcile:` — drift checking cadence.
+    public var reconcile: ReconcileConfiguration
+    /// `worker:` — the background provisioning worker.
+    public var worker: WorkerConfiguration
+    /// The file the configuration came from.
+    public var source: String
+
+    /// Creates a configuration.
+    public init(
+        server: ServerConfiguration = .init(),
+        store: StoreConfiguration = .init(),
+        provisioner: ProvisionerSelection = .init(),
+        plans: [String: PlanSpec] = HostConfiguration.defaultPlans,
+        limits: LimitsConfiguration = .init(),
+        launchProof: LaunchProofConfiguration = .init(),
+        reconcile: ReconcileConfiguration = .init(),
+        worker: WorkerConfiguration = .init(),
+        source: String = "<defaults>"
+    ) {
+        self.server = server
+        self.store = store
+        self.provisioner = provisioner
+        self.plans = plans
+        self.limits = limits
+        self.launchProof = launchProof
+        self.reconcile = reconcile
+        self.worker = worker
+        self.source = source
+    }
+
+    /// The plans of the embedded default.
+    public static let defaultPlans: [String: PlanSpec] = [
+        "small": PlanSpec(name: "small", vcpus: 1, memoryMiB: 1024, diskGiB: 10, priceCents: 500),
+        "trial": PlanSpec(name: "trial", vcpus: 1, memoryMiB: 512, diskGiB: 5, priceCents: 0),
+    ]
+}
+
+/// `server:` keys: `host` (string, default 127.0.0.1), `port` (integer, default 8080, 0...65535),
+/// `admin_secret_env` / `service_token_env` (env var names), `max_body_bytes` (integer, default
+/// 1048576, 1...67108864).
+public struct ServerConfiguration: Sendable, Equatable {
+    /// The address to bind.
+    public var host: String = "127.0.0.1"
+    /// The port to bind; 0 lets the OS choose.
+    public var port: Int = 8080
+    /// The env var holding the admin secret.
+    public var adminSecretEnv: String = "PROVISIONER_ADMIN_SECRET"
+    /// The env var holding the service token.
+    public var serviceTokenEnv: String = "PROVISIONER_SERVICE_TOKEN"
+    /// The largest request body accepted; larger bodies get 413.
+    public var maxBodyBytes: Int = 1_048_576
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `store:` keys: `kind` (`sqlite`), `path` (string, default `data/provisioner.sqlite`; `:memory:`
+/// for a throwaway store), `synchronous` (`full` or `normal`, default `full`).
+public struct StoreConfiguration: Sendable, Equatable {
+    /// The store kind.
+    public var kind: String = "sqlite"
+    /// The SQLite file path.
+    public var path: String = "data/provisioner.sqlite"
+    /// SQLite's `synchronous` pragma.
+    public var synchronous: String = "full"
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `provisioner:` keys: `backend` (a linked backend kind, default `simulated`), `require_real`
+/// (bool, default false), and one subtree per backend kind, decoded by that backend.
+public struct ProvisionerSelection: Sendable {
+    /// The backend kind to run.
+    public var backend: String = "simulated"
+    /// Refuse to start with a demo backend.
+    public var requireReal: Bool = false
+    /// The node holding `backend`, for error locations.
+    public var backendNode: ConfigNode?
+    /// Each backend's config subtree, by kind.
+    public var backendNodes: [String: ConfigNode] = [:]
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `limits:` keys: `max_paid_vms_per_user` (integer, default 3, 0 = no limit), `blocked_ports`
+/// (list of ports, default 25, 465, 587).
+public struct LimitsConfiguration: Sendable, Equatable {
+    /// The most active paid VMs one user may hold; 0 means no limit.
+    public var maxPaidVMsPerUser: Int = 3
+    /// Ports a customer may not ask to open.
+    public var blockedPorts: Set<Int> = [25, 465, 587]
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `launch_proof:` keys: `dns_aaaa.enabled` (bool, default true), `ssh_smoke.enabled` (bool,
+/// default true), `ssh_smoke.timeout_s` (integer, default 10, 1...300).
+public struct LaunchProofConfiguration: Sendable, Equatable {
+    /// Whether the DNS AAAA check runs.
+    public var dnsAAAAEnabled: Bool = true
+    /// Whether the SSH banner check runs.
+    public var sshSmokeEnabled: Bool = true
+    /// The SSH banner check's timeout.
+    public var sshSmokeTimeoutSeconds: Int = 10
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `reconcile:` keys: `interval_s` (default 60), `stale_after_s` (default 1800), `down_after_s`
+/// (default 3600), each an integer number of seconds, 1...604800.
+public struct ReconcileConfiguration: Sendable, Equatable {
+    /// Seconds between reconcile passes.
+    public var intervalSeconds: Int = 60
+    /// Seconds without a heartbeat before a host is stale.
+    public var staleAfterSeconds: Int = 1800
+    /// Seconds without a heartbeat before a host is down.
+    public var downAfterSeconds: Int = 3600
+    /// Creates the section with defaults.
+    public init() {}
+}
+
+/// `worker:` keys: `concurrency` (integer, default 16, 1...1024), `lease_s` (integer, default 300,
+/// 5...86400: how long a claimed job is owned before another worker may take it over),
+/// `poll_interval_ms` (integer, default 1000, 10...60000).
+public struct WorkerConfiguration: Sendable, Equatable {
+    /// How many allocations are provisioned or released at once.
+    public var concurrency: Int = 16
+    /// How long a claim lasts before another worker may take the job over.
+    public var leaseSeconds: Int = 300
+    /// How often the store is polled for work when nothing signals it.
+    public var pollIntervalMilliseconds: Int = 1000
+    /// Creates the section with defaults.
+    public init() {}
+}

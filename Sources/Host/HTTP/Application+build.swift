@@ -1,0 +1,75 @@
+public import Hummingbird
+public import Logging
+public import ProvisionerAPI
+import ServiceLifecycle
+
+/// Everything the HTTP application is built from; `main` and the tests make one the same way.
+public struct HostDependencies: Sendable {
+    public var configuration: HostConfiguration
+    public var store: any Store
+    public var backend: any Provisioner
+    public var serviceToken: String
+    public var adminSecret: String
+    public var metrics: ServiceMetrics
+    public var logger: Logger
+    public var signal: WorkSignal
+
+    public init(
+        configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
+        adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal()
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.backend = backend
+        self.serviceToken = serviceToken
+        self.adminSecret = adminSecret
+        self.metrics = metrics
+        self.logger = logger
+        self.signal = signal
+    }
+
+    /// The order service over these dependencies.
+    public var orders: OrderService {
+        OrderService(store: store, backend: backend, configuration: configuration, signal: signal, metrics: metrics)
+    }
+
+    /// The provisioning service over these dependencies.
+    public var provisioning: ProvisioningService {
+        ProvisioningService(store: store, backend: backend, plans: configuration.plans, metrics: metrics)
+    }
+}
+
+/// Builds the router with every route and middleware.
+public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerRequestContext> {
+    let router = Router(context: ProvisionerRequestContext.self)
+    router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
+    OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
+        .register(on: router)
+    VMRoutes(
+        orders: dependencies.orders, store: dependencies.store,
+        serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
+        maxBodyBytes: dependencies.configuration.server.maxBodyBytes
+    ).register(on: router)
+    return router
+}
+
+/// Builds the application `serve` runs: the router, the HTTP server and the provisioning worker.
+///
+/// - Parameters:
+///   - dependencies: Config, store, backend, secrets, metrics.
+///   - onServerRunning: Called with the bound port once the server listens.
+public func buildApplication(
+    _ dependencies: HostDependencies,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let worker = ProvisioningWorker(
+        store: dependencies.store, provisioning: dependencies.provisioning,
+        configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger)
+    let server = dependencies.configuration.server
+    return Application(
+        router: buildRouter(dependencies),
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "provisioner"),
+        services: [worker],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },
+        logger: dependencies.logger)
+}

@@ -1,0 +1,99 @@
+import HTTPTypes
+import Hummingbird
+import ProvisionerAPI
+
+/// The `/v1` routes the onboarding service calls, plus the public status route.
+struct VMRoutes {
+    let orders: OrderService
+    let store: any Store
+    let serviceAuth: BearerAuthenticator
+    let maxBodyBytes: Int
+
+    static let createFields = ["user_id", "plan", "hostname", "ssh_keys", "open_ports", "metadata"]
+    static let paymentFields = ["status", "reference"]
+
+    func register(on router: Router<ProvisionerRequestContext>) {
+        router.post("/v1/vm") { request, context in try await create(request, context) }
+        router.post("/v1/vm/{id}/payment") { request, context in try await pay(request, context) }
+        router.get("/v1/vm/{id}") { request, context in try await show(request, context) }
+        router.get("/v1/vm/{id}/status") { request, context in try await publicStatus(request, context) }
+        router.delete("/v1/vm/{id}") { request, context in try await release(request, context) }
+        router.get("/v1/users/{user}/vms") { request, context in try await list(request, context) }
+    }
+
+    private func create(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let key = try Self.idempotencyKey(request)
+        let body = try RequestBodyReader(try await bodyBytes(request), allowed: Self.createFields)
+        let order = NewOrder(
+            userID: try body.requiredString("user_id"),
+            plan: try body.requiredString("plan"),
+            hostname: try body.string("hostname"),
+            sshKeys: try body.stringList("ssh_keys"),
+            openPorts: try body.intList("open_ports"),
+            metadata: try body.stringMap("metadata"))
+        let (record, replayed) = try await orders.createOrder(
+            order, idempotencyKey: key, requestID: context.requestID, logger: context.logger)
+        var headers = HTTPFields()
+        headers[.location] = "/v1/vm/\(record.id)"
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return JSONResponse.make(.accepted, AllocationViews.full(record), headers: headers)
+    }
+
+    private func pay(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let id = try context.parameters.require("id")
+        let body = try RequestBodyReader(try await bodyBytes(request), allowed: Self.paymentFields)
+        let status = try body.requiredString("status")
+        let known = ["paid", "pending", "failed", "cancelled", "expired", "refunded"]
+        guard known.contains(status) else {
+            throw ProvisionerError.invalidRequest(
+                "Field 'status' must be one of: \(known.joined(separator: ", ")); got '\(status)'.")
+        }
+        let reference = try body.string("reference")
+        if let reference, reference.count > 256 {
+            throw ProvisionerError.invalidRequest("Field 'reference' may be at most 256 characters.")
+        }
+        let record = try await orders.recordPayment(
+            id: id, status: status, reference: reference, requestID: context.requestID, logger: context.logger)
+        return JSONResponse.make(.ok, AllocationViews.full(record))
+    }
+
+    private func show(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let record = try await orders.allocation(id: try context.parameters.require("id"))
+        let events = try await store.auditEvents(allocationID: record.id)
+        return JSONResponse.make(.ok, AllocationViews.full(record, events: events))
+    }
+
+    private func publicStatus(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        let record = try await orders.allocation(id: try context.parameters.require("id"))
+        return JSONResponse.make(.ok, AllocationViews.publicStatus(record))
+    }
+
+    private func release(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let record = try await orders.requestRelease(
+            id: try context.parameters.require("id"), requestID: context.requestID, logger: context.logger)
+        return JSONResponse.make(record.state == .released ? .ok : .accepted, AllocationViews.full(record))
+    }
+
+    private func list(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let records = try await orders.allocations(userID: try context.parameters.require("user"))
+        return JSONResponse.make(.ok, .object([("vms", .array(records.map { AllocationViews.full($0) }))]))
+    }
+
+    private func bodyBytes(_ request: Request) async throws -> [UInt8] {
+        let buffer = try await request.body.collect(upTo: maxBodyBytes)
+        return Array(buffer.readableBytesView)
+    }
+
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ProvisionerError.invalidRequest("Header 'Idempotency-Key' must be 1-255 visible ASCII characters.")
+        }
+        return key
+    }
+}

@@ -1,0 +1,31 @@
+public import Logging
+public import ProvisionerAPI
+import SimulatedProvisioner
+
+/// The backend plugins this build links: the one list to extend when a backend is added.
+public enum LinkedBackends {
+    /// The registry of linked plugins.
+    public static let registry = BackendRegistry([
+        SimulatedProvisioner.plugin
+    ])
+
+    /// Builds the configured backend, enforcing `provisioner.require_real`.
+    ///
+    /// - Throws: ``ConfigError`` when the backend's config is bad, or when a real backend is
+    ///   required and the configured one is a demo.
+    public static func makeBackend(
+        _ configuration: HostConfiguration, environment: [String: String], logger: Logger
+    ) throws -> any Provisioner {
+        let selection = configuration.provisioner
+        let context = BackendContext(logger: logger, environment: environment, dataDirectory: "data")
+        let backend = try registry.makeBackend(
+            kind: selection.backend, kindNode: selection.backendNode, config: selection.backendNodes[selection.backend],
+            context: context)
+        if selection.requireReal, backend.isDemo {
+            throw ConfigError(
+                node: selection.backendNode,
+                message: "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real")
+        }
+        return backend
+    }
+}

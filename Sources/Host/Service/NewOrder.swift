@@ -1,0 +1,80 @@
+import Foundation
+import ProvisionerAPI
+
+/// A validated order for one VM, as the onboarding service asked for it.
+public struct NewOrder: Sendable, Codable, Equatable {
+    public var userID: String
+    public var plan: String
+    public var hostname: String?
+    public var sshKeys: [String]
+    public var openPorts: [Int]
+    public var metadata: [String: String]
+
+    public init(
+        userID: String, plan: String, hostname: String? = nil, sshKeys: [String] = [], openPorts: [Int] = [],
+        metadata: [String: String] = [:]
+    ) {
+        self.userID = userID
+        self.plan = plan
+        self.hostname = hostname
+        self.sshKeys = sshKeys
+        self.openPorts = openPorts
+        self.metadata = metadata
+    }
+
+    /// A stable fingerprint of the request, to tell a replay from a different request under the
+    /// same idempotency key.
+    var fingerprint: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Checks every field against policy; the error names the field.
+    func validate(plans: [String: PlanSpec], limits: LimitsConfiguration) throws {
+        let idPattern = #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$"#
+        guard userID.range(of: idPattern, options: .regularExpression) != nil else {
+            throw ProvisionerError.invalidRequest(
+                "user_id must be 1-128 characters of letters, digits, '.', '_', '@', ':' or '-'.")
+        }
+        guard plans[plan] != nil else {
+            throw ProvisionerError.invalidRequest(
+                "plan '\(plan)' does not exist; available plans: \(plans.keys.sorted().joined(separator: ", ")).")
+        }
+        if let hostname {
+            let label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+            let pattern = "^\(label)(\\.\(label))*$"
+            guard hostname.count <= 253, hostname.lowercased().range(of: pattern, options: .regularExpression) != nil
+            else {
+                throw ProvisionerError.invalidRequest("hostname must be a valid DNS name (RFC 1123).")
+            }
+        }
+        guard sshKeys.count <= 32 else {
+            throw ProvisionerError.invalidRequest("ssh_keys may hold at most 32 keys.")
+        }
+        for (index, key) in sshKeys.enumerated() {
+            let parts = key.split(separator: " ")
+            guard parts.count >= 2, parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
+                || parts[0].hasPrefix("sk-"), key.count <= 16_384, !key.contains("\n")
+            else {
+                throw ProvisionerError.invalidRequest(
+                    "ssh_keys[\(index)] is not an OpenSSH public key ('ssh-ed25519 AAAA...').")
+            }
+        }
+        guard openPorts.count <= 64 else {
+            throw ProvisionerError.invalidRequest("open_ports may hold at most 64 ports.")
+        }
+        for (index, port) in openPorts.enumerated() {
+            guard (1...65_535).contains(port) else {
+                throw ProvisionerError.invalidRequest("open_ports[\(index)] = \(port) is not a port (1-65535).")
+            }
+            guard !limits.blockedPorts.contains(port) else {
+                throw ProvisionerError.invalidRequest("open_ports[\(index)] = \(port) is blocked by policy.")
+            }
+        }
+        guard metadata.count <= 64, metadata.allSatisfy({ $0.key.count <= 128 && $0.value.count <= 1024 }) else {
+            throw ProvisionerError.invalidRequest(
+                "metadata may hold at most 64 entries, keys up to 128 and values up to 1024 characters.")
+        }
+    }
+}

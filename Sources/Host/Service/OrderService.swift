@@ -1,0 +1,206 @@
+public import Foundation
+public import Logging
+public import ProvisionerAPI
+
+/// Takes orders, payments and release requests from the API and records them in the store.
+///
+/// It never calls a backend's `allocate` or `release`: it commits the intent and wakes the
+/// ``ProvisioningWorker``, which does the backend work from the store.
+public struct OrderService: Sendable {
+    let store: any Store
+    let backend: any Provisioner
+    let configuration: HostConfiguration
+    let signal: WorkSignal
+    let metrics: ServiceMetrics
+
+    public init(
+        store: any Store, backend: any Provisioner, configuration: HostConfiguration, signal: WorkSignal,
+        metrics: ServiceMetrics
+    ) {
+        self.store = store
+        self.backend = backend
+        self.configuration = configuration
+        self.signal = signal
+        self.metrics = metrics
+    }
+
+    /// Accepts an order, or returns the one already made under the same idempotency key.
+    ///
+    /// - Throws: `invalid_request` (a bad field), `capacity_unavailable` (the backend cannot prove
+    ///   room), `idempotency_conflict`, `quota_exceeded`.
+    public func createOrder(
+        _ order: NewOrder, idempotencyKey: String?, requestID: String?, logger: Logger
+    ) async throws -> (record: AllocationRecord, replayed: Bool) {
+        try order.validate(plans: configuration.plans, limits: configuration.limits)
+        let plan = configuration.plans[order.plan]!
+        if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
+            return (existing, true)
+        }
+        try await checkCapacity(plan: plan, logger: logger)
+        let now = Date()
+        let record = AllocationRecord(
+            id: Self.newAllocationID(), userID: order.userID, plan: plan, backend: backend.name,
+            isDemo: backend.isDemo, hostname: order.hostname, sshKeys: order.sshKeys, openPorts: order.openPorts,
+            metadata: order.metadata, idempotencyKey: idempotencyKey, requestFingerprint: order.fingerprint, now: now)
+        let audit = AuditEvent(
+            at: now, kind: "order.created", allocationID: record.id, userID: record.userID, actor: "service",
+            requestID: requestID, detail: "plan=\(plan.name) payment=\(record.paymentStatus.rawValue)")
+        switch try await store.insertOrder(
+            record, maxActivePaid: configuration.limits.maxPaidVMsPerUser, audit: audit)
+        {
+        case .created(let created):
+            metrics.orderCreated(plan: plan.name)
+            logger.info(
+                "order created",
+                metadata: ["allocation.id": "\(created.id)", "user.id": "\(created.userID)", "plan": "\(plan.name)"])
+            if created.state == .paid { signal.notify() }
+            return (created, false)
+        case .replayed(let existing):
+            return (existing, true)
+        case .idempotencyConflict:
+            throw Self.idempotencyConflict()
+        case .quotaExceeded(let active, let limit):
+            throw ProvisionerError(
+                code: .quotaExceeded, isRetryable: false,
+                customerMessage: "This user already has \(active) active paid machines; the limit is \(limit).")
+        }
+    }
+
+    /// The order already made under `key`, when the request is the same; a conflict when not.
+    private func replay(key: String, order: NewOrder) async throws -> AllocationRecord? {
+        guard let existing = try await store.allocation(idempotencyKey: key) else { return nil }
+        guard existing.requestFingerprint == order.fingerprint else { throw Self.idempotencyConflict() }
+        return existing
+    }
+
+    private func checkCapacity(plan: PlanSpec, logger: Logger) async throws {
+        guard let reporting = backend as? any CapacityReporting else { return }
+        let hasCapacity: Bool
+        do {
+            hasCapacity = try await reporting.hasCapacity(for: plan, logger: logger)
+        } catch {
+            let wrapped = ProvisionerError.wrapping(error)
+            throw ProvisionerError.capacityUnavailable("capacity check failed: \(wrapped)")
+        }
+        guard hasCapacity else {
+            throw ProvisionerError.capacityUnavailable("backend \(backend.name) reports no capacity for plan \(plan.name)")
+        }
+    }
+
+    /// Records a payment update. `paid` clears the order for provisioning; any other status
+    /// leaves it waiting for payment (fail safe: never `paid` by inference).
+    ///
+    /// - Throws: `not_found`, `invalid_request`, `state_conflict`.
+    public func recordPayment(
+        id: String, status: String, reference: String?, requestID: String?, logger: Logger
+    ) async throws -> AllocationRecord {
+        let record = try await allocation(id: id)
+        guard record.paymentStatus != .notRequired else {
+            throw ProvisionerError.stateConflict("This order's plan needs no payment.")
+        }
+        let paymentStatus = PaymentStatusMapping.map(status)
+        guard paymentStatus == .paid else {
+            // Not a payment: record what was said, keep waiting.
+            try await store.appendAudit([
+                AuditEvent(
+                    at: Date(), kind: "payment.not_paid", allocationID: id, userID: record.userID, actor: "service",
+                    requestID: requestID, detail: "status=\(status)")
+            ])
+            return try await allocation(id: id)
+        }
+        if record.paymentStatus == .paid {
+            return record  // idempotent: already paid
+        }
+        var change = AllocationChange.state(.paid)
+        change.paymentStatus = .paid
+        change.paymentReference = reference
+        let audit = AuditEvent(
+            at: Date(), kind: "payment.recorded", allocationID: id, userID: record.userID, actor: "service",
+            requestID: requestID, detail: reference.map { "reference=\($0)" })
+        switch try await store.transition(
+            id: id, from: [.paymentRequired], change: change, journal: nil, audit: [audit])
+        {
+        case .applied(let updated):
+            logger.info("payment recorded", metadata: ["allocation.id": "\(id)"])
+            signal.notify()
+            return updated
+        case .notFound:
+            throw ProvisionerError.notFound("No VM with this id.")
+        case .stateConflict(let current):
+            if current.paymentStatus == .paid { return current }
+            throw ProvisionerError.stateConflict(
+                "A payment cannot be recorded while the VM is \(current.state.rawValue).")
+        }
+    }
+
+    /// Asks for the VM to be released. Idempotent: releasing a released VM returns it as it is.
+    ///
+    /// Before payment the order is cancelled at once; an allocation being provisioned is released
+    /// as soon as provisioning finishes; a delivered VM moves to `releasing` for the worker.
+    public func requestRelease(id: String, requestID: String?, logger: Logger) async throws -> AllocationRecord {
+        for _ in 0..<5 {
+            let record = try await allocation(id: id)
+            let audit = AuditEvent(
+                at: Date(), kind: "release.requested", allocationID: id, userID: record.userID, actor: "service",
+                requestID: requestID)
+            var change: AllocationChange
+            switch record.state {
+            case .released, .releasing:
+                return record
+            case .paymentRequired, .rolledBack:
+                change = .state(.released)
+                change.releasedAt = Date()
+                change.releaseRequested = true
+            case .paid, .provisioning:
+                if record.releaseRequested { return record }
+                change = AllocationChange()
+                change.releaseRequested = true
+            case .provisioned, .degraded, .failed:
+                change = .state(.releasing)
+                change.releaseRequested = true
+                change.lease = .clear
+            }
+            let outcome = try await store.transition(
+                id: id, from: [record.state], change: change, journal: nil, audit: [audit])
+            if case .applied(let updated) = outcome {
+                logger.info("release requested", metadata: ["allocation.id": "\(id)", "state": "\(updated.state)"])
+                signal.notify()
+                return updated
+            }
+            // The state moved under us (the worker finished a step): decide again.
+        }
+        throw ProvisionerError(
+            code: .stateConflict, isRetryable: true, customerMessage: "The VM is changing state; please retry.")
+    }
+
+    /// One allocation, or `not_found`.
+    public func allocation(id: String) async throws -> AllocationRecord {
+        guard let record = try await store.allocation(id: id), record.deletedAt == nil || record.state == .failed else {
+            throw ProvisionerError.notFound("No VM with this id.")
+        }
+        return record
+    }
+
+    /// A user's allocations, newest first.
+    public func allocations(userID: String) async throws -> [AllocationRecord] {
+        try await store.allocations(userID: userID)
+    }
+
+    static func newAllocationID() -> String {
+        "vm-" + UUID().uuidString.lowercased()
+    }
+
+    static func idempotencyConflict() -> ProvisionerError {
+        ProvisionerError(
+            code: .idempotencyConflict, isRetryable: false,
+            customerMessage: "This Idempotency-Key was already used with a different request body.")
+    }
+}
+
+/// Maps what a payment caller says to a payment state, failing safe.
+public enum PaymentStatusMapping {
+    /// `paid` only for an explicit `paid`; every other input, known or not, is `payment_required`.
+    public static func map(_ status: String) -> PaymentStatus {
+        status == "paid" ? .paid : .paymentRequired
+    }
+}

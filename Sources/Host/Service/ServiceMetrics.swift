@@ -1,0 +1,37 @@
+public import Prometheus
+
+/// The service's Prometheus metrics, made from one registry that `/metrics` renders.
+public final class ServiceMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+
+    /// Creates the metrics in `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    /// Counts an order accepted by `POST /v1/vm`.
+    func orderCreated(plan: String) {
+        registry.makeCounter(name: "provisioner_orders_created_total", labels: [("plan", plan)]).increment()
+    }
+
+    /// Counts a finished backend operation by outcome.
+    func backendOperation(_ operation: String, outcome: String, backend: String) {
+        registry.makeCounter(
+            name: "provisioner_backend_operations_total",
+            labels: [("operation", operation), ("outcome", outcome), ("backend", backend)]
+        ).increment()
+    }
+
+    /// Counts a served HTTP response by status class.
+    func httpResponse(status: Int) {
+        registry.makeCounter(name: "provisioner_http_responses_total", labels: [("code", "\(status)")]).increment()
+    }
+
+    /// Renders every metric in the Prometheus text format.
+    public func render() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

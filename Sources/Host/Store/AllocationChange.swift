@@ -1,0 +1,66 @@
+public import Foundation
+public import ProvisionerAPI
+
+/// A set of column changes applied to one allocation in one transaction. `nil` leaves a field as it is.
+public struct AllocationChange: Sendable {
+    /// How to change the worker lease.
+    public enum Lease: Sendable {
+        case clear
+        case set(owner: String, expiresAt: Date)
+    }
+
+    public var state: LaunchProofStatus?
+    public var paymentStatus: PaymentStatus?
+    public var paymentReference: String?
+    public var releaseRequested: Bool?
+    public var vm: VmAllocation?
+    public var customerMessage: String?
+    public var operatorMessage: String?
+    public var failureCode: String?
+    public var rollbackAvailable: Bool?
+    public var lease: Lease?
+    public var incrementAttempts = false
+    public var provisionedAt: Date?
+    public var releasedAt: Date?
+    public var deletedAt: Date?
+
+    /// No change.
+    public init() {}
+
+    /// A move to `state` with its standard customer message.
+    public static func state(_ state: LaunchProofStatus) -> AllocationChange {
+        var change = AllocationChange()
+        change.state = state
+        change.customerMessage = CustomerMessages.text(for: state)
+        return change
+    }
+
+    /// Applies the change to a record in memory (stores use it to return the new row).
+    public func applied(to record: AllocationRecord, now: Date) -> AllocationRecord {
+        var r = record
+        if let state { r.state = state }
+        if let paymentStatus { r.paymentStatus = paymentStatus }
+        if let paymentReference { r.paymentReference = paymentReference }
+        if let releaseRequested { r.releaseRequested = releaseRequested }
+        if let vm { r.vm = vm }
+        if let customerMessage { r.customerMessage = customerMessage }
+        if let operatorMessage { r.operatorMessage = operatorMessage }
+        if let failureCode { r.failureCode = failureCode }
+        if let rollbackAvailable { r.rollbackAvailable = rollbackAvailable }
+        switch lease {
+        case .clear:
+            r.leaseOwner = nil
+            r.leaseExpiresAt = nil
+        case .set(let owner, let expiresAt):
+            r.leaseOwner = owner
+            r.leaseExpiresAt = expiresAt
+        case nil: break
+        }
+        if incrementAttempts { r.attempts += 1 }
+        if let provisionedAt { r.provisionedAt = provisionedAt }
+        if let releasedAt { r.releasedAt = releasedAt }
+        if let deletedAt { r.deletedAt = deletedAt }
+        r.updatedAt = now
+        return r
+    }
+}

@@ -1,0 +1,28 @@
+public import Foundation
+
+/// One append-only audit record: a state change, payment, release, admin action or failure.
+public struct AuditEvent: Sendable, Equatable {
+    public var id: Int64?
+    public var at: Date
+    public var kind: String
+    public var allocationID: String?
+    public var userID: String?
+    public var actor: String
+    public var requestID: String?
+    /// Operator-facing detail; never served on a public route.
+    public var detail: String?
+
+    public init(
+        id: Int64? = nil, at: Date, kind: String, allocationID: String?, userID: String?, actor: String,
+        requestID: String?, detail: String? = nil
+    ) {
+        self.id = id
+        self.at = at
+        self.kind = kind
+        self.allocationID = allocationID
+        self.userID = userID
+        self.actor = actor
+        self.requestID = requestID
+        self.detail = detail
+    }
+}

@@ -1,0 +1,78 @@
+import GRDB
+
+/// The SQLite schema, as a list of migrations. Never edit a migration once merged: add one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: allocations, journal, audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE allocations (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT NOT NULL,
+                        plan TEXT NOT NULL,
+                        price_cents INTEGER NOT NULL,
+                        backend TEXT NOT NULL,
+                        is_demo INTEGER NOT NULL,
+                        hostname TEXT,
+                        ssh_keys TEXT NOT NULL,
+                        open_ports TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        payment_status TEXT NOT NULL,
+                        payment_reference TEXT,
+                        idempotency_key TEXT,
+                        request_fingerprint TEXT,
+                        release_requested INTEGER NOT NULL DEFAULT 0,
+                        vm TEXT,
+                        dns_aaaa TEXT NOT NULL DEFAULT 'not_run',
+                        dns_checked_at REAL,
+                        ssh_smoke TEXT NOT NULL DEFAULT 'not_run',
+                        ssh_checked_at REAL,
+                        customer_message TEXT NOT NULL,
+                        operator_message TEXT,
+                        failure_code TEXT,
+                        rollback_available INTEGER NOT NULL DEFAULT 0,
+                        lease_owner TEXT,
+                        lease_expires_at REAL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        provisioned_at REAL,
+                        released_at REAL,
+                        deleted_at REAL
+                    );
+                    CREATE UNIQUE INDEX allocations_idempotency_key ON allocations(idempotency_key)
+                        WHERE idempotency_key IS NOT NULL;
+                    CREATE INDEX allocations_user ON allocations(user_id, created_at);
+                    CREATE INDEX allocations_work ON allocations(state, lease_expires_at);
+
+                    CREATE TABLE journal (
+                        op_id TEXT PRIMARY KEY NOT NULL,
+                        allocation_id TEXT NOT NULL REFERENCES allocations(id),
+                        backend TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        step TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        outcome TEXT
+                    );
+                    CREATE INDEX journal_unfinished ON journal(finished_at) WHERE finished_at IS NULL;
+                    CREATE INDEX journal_allocation ON journal(allocation_id);
+
+                    CREATE TABLE audit_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        allocation_id TEXT,
+                        user_id TEXT,
+                        actor TEXT NOT NULL,
+                        request_id TEXT,
+                        detail TEXT
+                    );
+                    CREATE INDEX audit_allocation ON audit_events(allocation_id, id);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,132 @@
+public import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
+        -> InsertOrderOutcome
+    {
+        try await writer.write { db in
+            if let key = record.idempotencyKey,
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
+            {
+                let existing = try AllocationRecord(row: row)
+                if existing.requestFingerprint == record.requestFingerprint {
+                    return .replayed(existing)
+                }
+                return .idempotencyConflict(existingID: existing.id)
+            }
+            if record.isPaidPlan, maxActivePaid > 0 {
+                let active = try Self.countActivePaid(db, userID: record.userID)
+                if active >= maxActivePaid {
+                    return .quotaExceeded(active: active, limit: maxActivePaid)
+                }
+            }
+            try Self.insert(record, db)
+            try Self.insert(audit, db)
+            return .created(record)
+        }
+    }
+
+    public func allocation(id: String) async throws -> AllocationRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+                .map(AllocationRecord.init(row:))
+        }
+    }
+
+    public func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                .map(AllocationRecord.init(row:))
+        }
+    }
+
+    public func allocations(userID: String) async throws -> [AllocationRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM allocations WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id",
+                arguments: [userID]
+            ).map(AllocationRecord.init(row:))
+        }
+    }
+
+    public func transition(
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
+        audit: [AuditEvent]
+    ) async throws -> TransitionOutcome {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) else {
+                return .notFound
+            }
+            let current = try AllocationRecord(row: row)
+            guard from.contains(current.state) else { return .stateConflict(current) }
+            let updated = change.applied(to: current, now: Date())
+            try Self.replace(updated, db)
+            switch journal {
+            case .begin(let entry): try Self.insert(entry, db)
+            case .finish(let opID, let outcome):
+                try db.execute(
+                    sql: "UPDATE journal SET finished_at = ?, outcome = ?, step = 'finished' WHERE op_id = ?",
+                    arguments: [Date().timeIntervalSince1970, outcome, opID])
+            case nil: break
+            }
+            for event in audit { try Self.insert(event, db) }
+            return .applied(updated)
+        }
+    }
+
+    public func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord] {
+        guard limit > 0 else { return [] }
+        return try await writer.write { db in
+            let states = LaunchProofStatus.workable.map(\.rawValue)
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM allocations
+                    WHERE state IN (?, ?, ?) AND deleted_at IS NULL
+                      AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                    ORDER BY updated_at LIMIT ?
+                    """,
+                arguments: StatementArguments(states) + [now.timeIntervalSince1970, limit])
+            var claimed: [AllocationRecord] = []
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE allocations SET lease_owner = ?, lease_expires_at = ? WHERE id = ?",
+                    arguments: [owner, leaseUntil.timeIntervalSince1970, id])
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) {
+                    claimed.append(try AllocationRecord(row: row))
+                }
+            }
+            return claimed
+        }
+    }
+
+    fileprivate static func countActivePaid(_ db: Database, userID: String) throws -> Int {
+        let states = LaunchProofStatus.active.map(\.rawValue)
+        let placeholders = Array(repeating: "?", count: states.count).joined(separator: ", ")
+        return try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) FROM allocations
+                WHERE user_id = ? AND price_cents > 0 AND deleted_at IS NULL AND state IN (\(placeholders))
+                """,
+            arguments: StatementArguments([userID] + states)) ?? 0
+    }
+
+    static func insert(_ record: AllocationRecord, _ db: Database) throws {
+        let columns = AllocationRecord.Columns.all
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        try db.execute(
+            sql: "INSERT INTO allocations (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
+            arguments: StatementArguments(try record.databaseValues()))
+    }
+
+    static func replace(_ record: AllocationRecord, _ db: Database) throws {
+        let assignments = AllocationRecord.Columns.all.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
+        let values = try record.databaseValues()
+        try db.execute(
+            sql: "UPDATE allocations SET \(assignments) WHERE id = ?",
+            arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
+    }
+}

@@ -1,0 +1,75 @@
+public import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func unfinishedJournalEntries() async throws -> [JournalEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE finished_at IS NULL ORDER BY started_at")
+                .map(Self.journalEntry(row:))
+        }
+    }
+
+    public func journalEntries(allocationID: String) async throws -> [JournalEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM journal WHERE allocation_id = ? ORDER BY started_at, rowid",
+                arguments: [allocationID]
+            ).map(Self.journalEntry(row:))
+        }
+    }
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        try await writer.write { db in
+            for event in events { try Self.insert(event, db) }
+        }
+    }
+
+    public func auditEvents(allocationID: String) async throws -> [AuditEvent] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audit_events WHERE allocation_id = ? ORDER BY id", arguments: [allocationID]
+            ).map { row in
+                AuditEvent(
+                    id: row["id"], at: Date(timeIntervalSince1970: row["at"]), kind: row["kind"],
+                    allocationID: row["allocation_id"], userID: row["user_id"], actor: row["actor"],
+                    requestID: row["request_id"], detail: row["detail"])
+            }
+        }
+    }
+
+    static func insert(_ entry: JournalEntry, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO journal (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.opID, entry.allocationID, entry.backend, entry.operation.rawValue, entry.step,
+                entry.startedAt.timeIntervalSince1970, entry.finishedAt?.timeIntervalSince1970, entry.outcome,
+            ])
+    }
+
+    static func insert(_ event: AuditEvent, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO audit_events (at, kind, allocation_id, user_id, actor, request_id, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                event.at.timeIntervalSince1970, event.kind, event.allocationID, event.userID, event.actor,
+                event.requestID, event.detail,
+            ])
+    }
+
+    static func journalEntry(row: Row) throws -> JournalEntry {
+        let raw: String = row["operation"]
+        guard let operation = JournalEntry.Operation(rawValue: raw) else {
+            throw StoreError.corruptRow("journal.operation has unknown value '\(raw)'")
+        }
+        return JournalEntry(
+            opID: row["op_id"], allocationID: row["allocation_id"], backend: row["backend"], operation: operation,
+            step: row["step"], startedAt: Date(timeIntervalSince1970: row["started_at"]),
+            finishedAt: (row["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            outcome: row["outcome"])
+    }
+}

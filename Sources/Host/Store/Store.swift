@@ -1,0 +1,68 @@
+public import Foundation
+
+/// The outcome of inserting a new order.
+public enum InsertOrderOutcome: Sendable, Equatable {
+    /// The order was stored.
+    case created(AllocationRecord)
+    /// An order with the same idempotency key and the same request exists; here it is.
+    case replayed(AllocationRecord)
+    /// An order with the same idempotency key but a different request exists.
+    case idempotencyConflict(existingID: String)
+    /// The user already holds the most active paid VMs allowed.
+    case quotaExceeded(active: Int, limit: Int)
+}
+
+/// The outcome of a compare-and-set transition.
+public enum TransitionOutcome: Sendable, Equatable {
+    /// Applied; the record as it is now.
+    case applied(AllocationRecord)
+    /// No such allocation.
+    case notFound
+    /// The allocation is in a state the transition does not start from; the record as it is.
+    case stateConflict(AllocationRecord)
+}
+
+/// Where allocations, the journal and the audit log live.
+///
+/// Exposes domain types only, so SQLite and PostgreSQL implementations pass one shared test
+/// suite. Every method commits before returning; each is one transaction.
+public protocol Store: Sendable {
+    /// Creates or upgrades the schema. Additive and idempotent.
+    func migrate() async throws
+    /// Proves the store answers (for `/readyz`).
+    func ping() async throws
+    /// Flushes and closes. No call may follow.
+    func close() async throws
+
+    /// Inserts an order with its audit event, honouring the idempotency key and the paid-VM cap
+    /// (`maxActivePaid` of 0 means no cap) atomically.
+    func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws -> InsertOrderOutcome
+
+    /// One allocation, including soft-deleted ones.
+    func allocation(id: String) async throws -> AllocationRecord?
+    /// The allocation created under an idempotency key, if any.
+    func allocation(idempotencyKey: String) async throws -> AllocationRecord?
+    /// A user's allocations, newest first, without soft-deleted ones.
+    func allocations(userID: String) async throws -> [AllocationRecord]
+
+    /// Applies `change` when the allocation is in one of `from`, with an optional journal
+    /// mutation and audit events, in one transaction.
+    func transition(
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
+        audit: [AuditEvent]
+    ) async throws -> TransitionOutcome
+
+    /// Leases up to `limit` allocations needing work (paid, provisioning, releasing) whose lease
+    /// is free or expired, to `owner` until `leaseUntil`.
+    func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord]
+
+    /// Journal entries that were begun and never finished.
+    func unfinishedJournalEntries() async throws -> [JournalEntry]
+    /// The journal entries of one allocation, oldest first.
+    func journalEntries(allocationID: String) async throws -> [JournalEntry]
+
+    /// Appends audit events outside a transition.
+    func appendAudit(_ events: [AuditEvent]) async throws
+    /// Audit events of one allocation, oldest first.
+    func auditEvents(allocationID: String) async throws -> [AuditEvent]
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Host
+import Logging
+import ProvisionerAPI
+
+/// A start-up failure that is not a config syntax problem (secrets, store).
+struct StartupError: Error {
+    var message: String
+    var exitCode: Int32
+}
+
+/// Everything `serve` prepares before it listens: config, backend, secrets, store.
+struct Startup {
+    var dependencies: HostDependencies
+
+    static func prepare(
+        explicitConfig: String?, host: String?, port: Int?, environment: [String: String], logger: Logger
+    ) throws -> Startup {
+        var configuration = try ConfigSource.load(explicit: explicitConfig, environment: environment)
+        if let host { configuration.server.host = host }
+        if let port {
+            guard (0...65_535).contains(port) else {
+                throw StartupError(message: "--port \(port) is not a port (0-65535)", exitCode: exitCodeBadConfig)
+            }
+            configuration.server.port = port
+        }
+        logger.info("config loaded", metadata: ["config.source": "\(configuration.source)"])
+        let backend = try LinkedBackends.makeBackend(configuration, environment: environment, logger: logger)
+        if backend.isDemo {
+            logger.warning(
+                "DEMO BACKEND: '\(backend.name)' creates no real VMs; every response says is_demo: true")
+        }
+        let serviceToken = try secret(
+            env: configuration.server.serviceTokenEnv, what: "service token", isDemo: backend.isDemo,
+            environment: environment)
+        let adminSecret = try secret(
+            env: configuration.server.adminSecretEnv, what: "admin secret", isDemo: backend.isDemo,
+            environment: environment)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: configuration.store.path, synchronous: configuration.store.synchronous)
+        } catch {
+            throw StartupError(message: "store: \(error)", exitCode: 1)
+        }
+        let dependencies = HostDependencies(
+            configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
+            adminSecret: adminSecret, logger: logger)
+        return Startup(dependencies: dependencies)
+    }
+
+    /// Reads a secret from its env var; with a demo backend a missing one is generated and
+    /// printed once, with a real backend start-up is refused.
+    private static func secret(env: String, what: String, isDemo: Bool, environment: [String: String]) throws -> String {
+        if let value = environment[env], !value.isEmpty {
+            guard value.count >= 16 else {
+                throw StartupError(message: "\(env) is set but shorter than 16 characters; use a long random \(what)", exitCode: exitCodeBadConfig)
+            }
+            return value
+        }
+        guard isDemo else {
+            throw StartupError(
+                message: "\(env) is not set; a real backend needs a \(what) (set \(env) to a long random value)",
+                exitCode: exitCodeBadConfig)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        print("\(env) was not set; generated a \(what) for this demo run (shown once): \(token)")
+        return token
+    }
+}

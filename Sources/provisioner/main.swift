@@ -1,0 +1,3 @@
+import ProvisionerCLI
+
+await ProvisionerCommand.runFromCommandLine()
