@@ -23,7 +23,7 @@ public enum LinkedBackends {
             context: context)
         if selection.requireReal, backend.isDemo {
             throw ConfigError(
-                node: selection.backendNode,
+                node: selection.requireRealNode ?? selection.backendNode,
                 message: "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real")
         }
         return backend

@@ -97,6 +97,7 @@ extension ProvisionerSelection {
             throw ConfigError(node: backendNode, message: message)
         }
         requireReal = try map.bool("require_real", default: requireReal)
+        requireRealNode = map.node("require_real")
         for kind in backendKinds {
             if let subtree = map.node(kind) { backendNodes[kind] = subtree }
         }

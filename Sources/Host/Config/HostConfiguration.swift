@@ -94,6 +94,8 @@ public struct ProvisionerSelection: Sendable {
     public var requireReal: Bool = false
     /// The node holding `backend`, for error locations.
     public var backendNode: ConfigNode?
+    /// The node holding `require_real`, for error locations.
+    public var requireRealNode: ConfigNode?
     /// Each backend's config subtree, by kind.
     public var backendNodes: [String: ConfigNode] = [:]
     /// Creates the section with defaults.

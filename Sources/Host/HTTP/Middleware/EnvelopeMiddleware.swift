@@ -29,7 +29,7 @@ public struct EnvelopeMiddleware: RouterMiddleware {
             response.headers[.requestID] = context.requestID
         } catch {
             let apiError = APIError(wrapping: error)
-            if apiError.status.code >= 500 {
+            if apiError.status.code >= 500, apiError.status.code != 503 {
                 context.logger.error(
                     "request failed", metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
             } else {

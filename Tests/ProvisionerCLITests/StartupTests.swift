@@ -1,0 +1,78 @@
+import Foundation
+import Host
+import Logging
+import ProvisionerAPI
+@testable import ProvisionerCLI
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct StartupTests {
+    private func withTempDirectory(_ body: (URL) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("startup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(directory)
+    }
+
+    private func config(in directory: URL, extra: String = "") throws -> String {
+        let path = directory.appendingPathComponent("provisioner.yaml").path
+        let text = """
+            store:
+              path: \(directory.appendingPathComponent("data/store.sqlite").path)
+            \(extra)
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func demoBackendGeneratesMissingSecrets() async throws {
+        try await withTempDirectory { directory in
+            let startup = try Startup.prepare(
+                explicitConfig: try config(in: directory), host: nil, port: 0, environment: [:],
+                logger: Logger(label: "test"))
+            #expect(startup.dependencies.serviceToken.count == 64)
+            #expect(startup.dependencies.adminSecret.count == 64)
+            #expect(startup.dependencies.serviceToken != startup.dependencies.adminSecret)
+            #expect(startup.dependencies.backend.isDemo)
+            try await startup.dependencies.store.close()
+        }
+    }
+
+    @Test func secretsComeFromTheNamedEnvironmentVariables() async throws {
+        try await withTempDirectory { directory in
+            let path = try config(in: directory, extra: "server:\n  service_token_env: MY_TOKEN\n")
+            let startup = try Startup.prepare(
+                explicitConfig: path, host: "127.0.0.1", port: 0,
+                environment: ["MY_TOKEN": "a-long-enough-service-token", "PROVISIONER_ADMIN_SECRET": "a-long-enough-admin-secret"],
+                logger: Logger(label: "test"))
+            #expect(startup.dependencies.serviceToken == "a-long-enough-service-token")
+            #expect(startup.dependencies.adminSecret == "a-long-enough-admin-secret")
+            try await startup.dependencies.store.close()
+        }
+    }
+
+    @Test func shortSecretIsRefused() async throws {
+        try await withTempDirectory { directory in
+            #expect(throws: StartupError.self) {
+                try Startup.prepare(
+                    explicitConfig: try config(in: directory), host: nil, port: 0,
+                    environment: ["PROVISIONER_SERVICE_TOKEN": "short"], logger: Logger(label: "test"))
+            }
+        }
+    }
+
+    @Test func portOverrideOutOfRangeIsRefused() async throws {
+        try await withTempDirectory { directory in
+            #expect(throws: StartupError.self) {
+                try Startup.prepare(
+                    explicitConfig: try config(in: directory), host: nil, port: 70_000, environment: [:],
+                    logger: Logger(label: "test"))
+            }
+        }
+    }
+
+    @Test func configSourcePrefersExplicitThenEnvironment() {
+        #expect(ConfigSource.resolve(explicit: "a.yaml", environment: ["PROVISIONER_CONFIG": "b.yaml"]) == "a.yaml")
+        #expect(ConfigSource.resolve(explicit: nil, environment: ["PROVISIONER_CONFIG": "b.yaml"]) == "b.yaml")
+    }
+}
