@@ -61,6 +61,9 @@ extension SQLiteStore {
             }
             let current = try AllocationRecord(row: row)
             guard from.contains(current.state) else { return .stateConflict(current) }
+            if let next = change.state, next != current.state, !current.state.canMove(to: next) {
+                return .stateConflict(current)
+            }
             let updated = change.applied(to: current, now: Date())
             try Self.replace(updated, db)
             switch journal {
