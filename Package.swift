@@ -112,7 +112,8 @@ let package = Package(
         .testTarget(
             name: "ProvisionerCLITests",
             dependencies: [
-                "ProvisionerCLI", "Host", "ProvisionerAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ProvisionerCLI", "Host", "ProvisionerAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

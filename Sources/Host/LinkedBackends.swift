@@ -24,7 +24,9 @@ public enum LinkedBackends {
         if selection.requireReal, backend.isDemo {
             throw ConfigError(
                 node: selection.requireRealNode ?? selection.backendNode,
-                message: "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real")
+                message:
+                    "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real"
+            )
         }
         return backend
     }

@@ -167,7 +167,8 @@ public struct ConfigMapping: Sendable {
         guard isName else {
             throw ConfigError(
                 node: value,
-                message: "expected the NAME of an environment variable (like MY_SECRET); secrets are never written inline")
+                message:
+                    "expected the NAME of an environment variable (like MY_SECRET); secrets are never written inline")
         }
         return text
     }

@@ -84,7 +84,8 @@ extension ProvisionerError {
     }
 
     /// The backend cannot prove it has room (retryable).
-    public static func capacityUnavailable(_ detail: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self {
+    public static func capacityUnavailable(_ detail: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self
+    {
         Self(
             code: .capacityUnavailable, isRetryable: true,
             customerMessage: "There is no capacity for a new machine right now. Please try again later.",
@@ -92,7 +93,8 @@ extension ProvisionerError {
     }
 
     /// The backend cannot be reached (retryable).
-    public static func backendUnavailable(_ detail: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self {
+    public static func backendUnavailable(_ detail: String? = nil, fileID: String = #fileID, line: Int = #line) -> Self
+    {
         Self(
             code: .backendUnavailable, isRetryable: true,
             customerMessage: "The service is temporarily unavailable. Please try again later.",

@@ -10,7 +10,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
         commandName: "check-config",
         abstract: "Validate a config file (exit 0 when valid, 78 when not). Contacts no backend.")
 
-    @Argument(help: "The config file (default: $PROVISIONER_CONFIG, then config/provisioner.yaml, then the embedded default).")
+    @Argument(
+        help: "The config file (default: $PROVISIONER_CONFIG, then config/provisioner.yaml, then the embedded default)."
+    )
     var file: String?
 
     func run() async throws {

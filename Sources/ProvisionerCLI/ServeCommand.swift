@@ -12,7 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the API server and the provisioning worker.")
 
-    @Option(help: "The config file (default: $PROVISIONER_CONFIG, then config/provisioner.yaml, then the embedded default).")
+    @Option(
+        help: "The config file (default: $PROVISIONER_CONFIG, then config/provisioner.yaml, then the embedded default)."
+    )
     var config: String?
 
     @Option(help: "Override server.host.")
@@ -24,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            handler.logLevel =
+                ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             return handler
         }
         let logger = Logger(label: "provisioner")

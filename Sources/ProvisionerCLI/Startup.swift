@@ -50,10 +50,13 @@ struct Startup {
 
     /// Reads a secret from its env var; with a demo backend a missing one is generated and
     /// printed once, with a real backend start-up is refused.
-    private static func secret(env: String, what: String, isDemo: Bool, environment: [String: String]) throws -> String {
+    private static func secret(env: String, what: String, isDemo: Bool, environment: [String: String]) throws -> String
+    {
         if let value = environment[env], !value.isEmpty {
             guard value.count >= 16 else {
-                throw StartupError(message: "\(env) is set but shorter than 16 characters; use a long random \(what)", exitCode: exitCodeBadConfig)
+                throw StartupError(
+                    message: "\(env) is set but shorter than 16 characters; use a long random \(what)",
+                    exitCode: exitCodeBadConfig)
             }
             return value
         }

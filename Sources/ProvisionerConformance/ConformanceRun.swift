@@ -78,7 +78,8 @@ struct ConformanceRun {
             let second = try await run.backend.allocate(request, logger: run.logger)
             defer { _ = first }
             if first != second {
-                return "a second allocate with the same id returned a different VM (\(first.backendRef ?? "nil") vs \(second.backendRef ?? "nil"))"
+                return
+                    "a second allocate with the same id returned a different VM (\(first.backendRef ?? "nil") vs \(second.backendRef ?? "nil"))"
             }
             try await run.backend.release(first, logger: run.logger)
             return nil
@@ -101,7 +102,8 @@ struct ConformanceRun {
     mutating func checkUnknownAllocation() async {
         await check("status and release of an unknown allocation") { run in
             let unknown = VmAllocation(
-                allocationID: "\(run.options.allocationIDPrefix)-never-allocated-\(run.runID)", backend: run.backend.name)
+                allocationID: "\(run.options.allocationIDPrefix)-never-allocated-\(run.runID)",
+                backend: run.backend.name)
             let status = try await run.backend.status(unknown, logger: run.logger)
             if status.powerState != .gone {
                 return "status of a never-allocated VM is \(status.powerState), expected gone"

@@ -77,7 +77,9 @@ struct BackendRegistryTests {
 
     @Test func pluginConfigErrorsPassThrough() throws {
         let config = ConfigNode(
-            content: .mapping([.init(key: "tokn_env", value: .init(content: .scalar("X"), path: ["provisioner", "pool", "tokn_env"]))]),
+            content: .mapping([
+                .init(key: "tokn_env", value: .init(content: .scalar("X"), path: ["provisioner", "pool", "tokn_env"]))
+            ]),
             path: ["provisioner", "pool"])
         let error = try #require(throws: ConfigError.self) {
             try registry.makeBackend(kind: "pool", config: config, context: context)

@@ -18,7 +18,8 @@ struct ConfigErrorTests {
         let node = ConfigNode(
             content: .scalar("x"), path: ["server", "port"], mark: .init(line: 3, column: 9), source: "p.yaml")
         let error = ConfigError(node: node, message: "no")
-        #expect(error == ConfigError(source: "p.yaml", path: "server.port", mark: .init(line: 3, column: 9), message: "no"))
+        #expect(
+            error == ConfigError(source: "p.yaml", path: "server.port", mark: .init(line: 3, column: 9), message: "no"))
         #expect(error.description == "p.yaml:3:9: server.port: no")
     }
 

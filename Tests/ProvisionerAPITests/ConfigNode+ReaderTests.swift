@@ -236,6 +236,7 @@ struct ConfigNodeReaderTests {
 
     @Test func envVarNameAbsentGivesTheDefault() throws {
         let map = try ConfigNode(content: .mapping([])).mapping(allowing: ["admin_secret_env"])
-        #expect(try map.envVarName("admin_secret_env", default: "PROVISIONER_ADMIN_SECRET") == "PROVISIONER_ADMIN_SECRET")
+        #expect(
+            try map.envVarName("admin_secret_env", default: "PROVISIONER_ADMIN_SECRET") == "PROVISIONER_ADMIN_SECRET")
     }
 }

@@ -2,15 +2,16 @@ import ProvisionerAPI
 import Testing
 
 struct ConfigNodeTests {
-    @Test(arguments: [
-        ([], "<root>"),
-        (["server"], "server"),
-        (["provisioner", "simulated", "failure_rate"], "provisioner.simulated.failure_rate"),
-        (["a", "b", "[2]", "c"], "a.b[2].c"),
-        (["limits", "blocked_ports", "[0]"], "limits.blocked_ports[0]"),
-        (["plans", "[1]", "[0]"], "plans[1][0]"),
-        (["[3]", "name"], "[3].name"),
-    ] as [([String], String)])
+    @Test(
+        arguments: [
+            ([], "<root>"),
+            (["server"], "server"),
+            (["provisioner", "simulated", "failure_rate"], "provisioner.simulated.failure_rate"),
+            (["a", "b", "[2]", "c"], "a.b[2].c"),
+            (["limits", "blocked_ports", "[0]"], "limits.blocked_ports[0]"),
+            (["plans", "[1]", "[0]"], "plans[1][0]"),
+            (["[3]", "name"], "[3].name"),
+        ] as [([String], String)])
     func pathStringJoinsKeysWithDotsAndIndicesWithBrackets(path: [String], expected: String) {
         #expect(ConfigNode(content: .null, path: path).pathString == expected)
     }

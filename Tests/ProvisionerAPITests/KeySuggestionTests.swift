@@ -1,5 +1,6 @@
-@testable import ProvisionerAPI
 import Testing
+
+@testable import ProvisionerAPI
 
 struct KeySuggestionTests {
     private static let simulatedKeys = ["provision_delay_ms", "failure_rate", "capacity", "seed"]

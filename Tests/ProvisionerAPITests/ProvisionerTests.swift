@@ -15,7 +15,9 @@ struct MinimalProvisioner: Provisioner {
     var isDemo: Bool { true }
 
     func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
-        guard !request.allocationID.isEmpty else { throw ProvisionerError.invalidRequest("The allocation id is empty.") }
+        guard !request.allocationID.isEmpty else {
+            throw ProvisionerError.invalidRequest("The allocation id is empty.")
+        }
         return VmAllocation(allocationID: request.allocationID, backend: name, backendRef: request.allocationID)
     }
 

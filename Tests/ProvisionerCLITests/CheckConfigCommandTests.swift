@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-@testable import ProvisionerCLI
 import Testing
+
+@testable import ProvisionerCLI
 
 @Suite(.timeLimit(.minutes(1)))
 struct CheckConfigCommandTests {
@@ -34,7 +35,8 @@ struct CheckConfigCommandTests {
     }
 
     @Test func missingFileExits78() async throws {
-        var command = try ProvisionerCommand.parseAsRoot(["check-config", "/nonexistent/provisioner.yaml"]) as! CheckConfigCommand
+        var command =
+            try ProvisionerCommand.parseAsRoot(["check-config", "/nonexistent/provisioner.yaml"]) as! CheckConfigCommand
         await #expect(throws: ExitCode(78)) { try await command.run() }
     }
 }

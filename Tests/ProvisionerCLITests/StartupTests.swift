@@ -2,8 +2,9 @@ import Foundation
 import Host
 import Logging
 import ProvisionerAPI
-@testable import ProvisionerCLI
 import Testing
+
+@testable import ProvisionerCLI
 
 @Suite(.timeLimit(.minutes(1)))
 struct StartupTests {
@@ -43,7 +44,9 @@ struct StartupTests {
             let path = try config(in: directory, extra: "server:\n  service_token_env: MY_TOKEN\n")
             let startup = try Startup.prepare(
                 explicitConfig: path, host: "127.0.0.1", port: 0,
-                environment: ["MY_TOKEN": "a-long-enough-service-token", "PROVISIONER_ADMIN_SECRET": "a-long-enough-admin-secret"],
+                environment: [
+                    "MY_TOKEN": "a-long-enough-service-token", "PROVISIONER_ADMIN_SECRET": "a-long-enough-admin-secret",
+                ],
                 logger: Logger(label: "test"))
             #expect(startup.dependencies.serviceToken == "a-long-enough-service-token")
             #expect(startup.dependencies.adminSecret == "a-long-enough-admin-secret")

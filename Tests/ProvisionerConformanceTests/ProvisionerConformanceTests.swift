@@ -35,13 +35,15 @@ struct ProvisionerConformanceTests {
     }
 
     /// Each fake breaks one rule; the kit must fail it under the check that covers that rule.
-    @Test(.timeLimit(.minutes(1)), arguments: [
-        (ReferenceProvisioner.Behaviour.allocateNotIdempotent, "idempotent allocate", "returned a different VM"),
-        (.releaseOfGoneThrows, "idempotent release", "not_found"),
-        (.sharedBackendRef, "concurrent allocates never return the same VM", "backend refs were handed out twice"),
-        (.throwsForeignError, "errors carry codes", "threw ValidationError, not ProvisionerError"),
-        (.statusAfterReleaseNotGone, "allocate/status/release round trip", "status of a released VM is running"),
-    ])
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [
+            (ReferenceProvisioner.Behaviour.allocateNotIdempotent, "idempotent allocate", "returned a different VM"),
+            (.releaseOfGoneThrows, "idempotent release", "not_found"),
+            (.sharedBackendRef, "concurrent allocates never return the same VM", "backend refs were handed out twice"),
+            (.throwsForeignError, "errors carry codes", "threw ValidationError, not ProvisionerError"),
+            (.statusAfterReleaseNotGone, "allocate/status/release round trip", "status of a released VM is running"),
+        ])
     func brokenBackendFailsTheCheckForTheRuleItBreaks(
         behaviour: ReferenceProvisioner.Behaviour, check: String, reason: String
     ) async throws {

@@ -51,7 +51,9 @@ struct SimulatedProvisionerTests {
         }
         #expect(backend.liveCount == 0)
         #expect(backend.liveAllocationIDs.isEmpty)
-        #expect(try await backend.status(VmAllocation(allocationID: "fail-0", backend: "simulated"), logger: logger).powerState == .gone)
+        #expect(
+            try await backend.status(VmAllocation(allocationID: "fail-0", backend: "simulated"), logger: logger)
+                .powerState == .gone)
     }
 
     @Test(.timeLimit(.minutes(1)), arguments: [0, 1, 3])
@@ -224,7 +226,8 @@ struct SimulatedProvisionerTests {
         let simulated = try #require(backend as? SimulatedProvisioner)
         #expect(simulated.configuration == .init(provisionDelayMilliseconds: 0, capacity: 2))
 
-        let defaults = try #require(try registry.makeBackend(kind: "simulated", config: nil, context: context) as? SimulatedProvisioner)
+        let defaults = try #require(
+            try registry.makeBackend(kind: "simulated", config: nil, context: context) as? SimulatedProvisioner)
         #expect(defaults.configuration == SimulatedProvisionerConfiguration())
     }
 

@@ -31,7 +31,8 @@ public struct ConfigLoader: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigError(source: path, path: "<file>", mark: nil, message: "cannot read config file: \(Self.reason(error))")
+            throw ConfigError(
+                source: path, path: "<file>", mark: nil, message: "cannot read config file: \(Self.reason(error))")
         }
         return try decode(text: text, source: path)
     }

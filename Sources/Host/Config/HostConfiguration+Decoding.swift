@@ -141,7 +141,8 @@ extension ReconcileConfiguration {
         guard downAfterSeconds >= staleAfterSeconds else {
             throw ConfigError(
                 node: map.node("down_after_s") ?? node,
-                message: "down_after_s (\(downAfterSeconds)) must not be less than stale_after_s (\(staleAfterSeconds))")
+                message: "down_after_s (\(downAfterSeconds)) must not be less than stale_after_s (\(staleAfterSeconds))"
+            )
         }
     }
 }

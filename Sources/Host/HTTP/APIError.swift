@@ -14,9 +14,10 @@ public struct APIError: Error, Sendable {
     public var retryable: Bool
     public var retryAfterSeconds: Int?
 
-    public init(status: HTTPResponse.Status, code: ProvisionerError.Code, message: String, retryable: Bool,
-        retryAfterSeconds: Int? = nil)
-    {
+    public init(
+        status: HTTPResponse.Status, code: ProvisionerError.Code, message: String, retryable: Bool,
+        retryAfterSeconds: Int? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -53,7 +54,9 @@ public struct APIError: Error, Sendable {
         switch status.code {
         case 404: self.init(status: status, code: .notFound, message: "No such route.", retryable: false)
         case 405:
-            self.init(status: status, code: .methodNotAllowed, message: "This route does not take this method.", retryable: false)
+            self.init(
+                status: status, code: .methodNotAllowed, message: "This route does not take this method.",
+                retryable: false)
         case 413:
             self.init(
                 status: .contentTooLarge, code: .payloadTooLarge, message: "The request body is too large.",
@@ -91,7 +94,9 @@ public struct APIError: Error, Sendable {
         case .notFound: "check the id or route; do not retry"
         case .idempotencyConflict: "use a new Idempotency-Key for a different request, or resend the original body"
         case .stateConflict, .conflict:
-            retryable ? "re-read the VM and retry after a short delay" : "re-read the VM; this operation does not apply in its state"
+            retryable
+                ? "re-read the VM and retry after a short delay"
+                : "re-read the VM; this operation does not apply in its state"
         case .payloadTooLarge: "send a smaller body; do not retry unchanged"
         case .quotaExceeded: "release one of the user's VMs before ordering another; do not retry unchanged"
         case .methodNotAllowed: "use a method this route documents"
@@ -122,7 +127,8 @@ public struct APIError: Error, Sendable {
         headers[.requestID] = requestID
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body(requestID: requestID).serialized)))
+            status: status, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: body(requestID: requestID).serialized)))
     }
 }
 

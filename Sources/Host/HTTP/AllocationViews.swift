@@ -42,7 +42,8 @@ enum AllocationViews {
             ("cockpit_url", .string(vm?.cockpitURL)),
             (
                 "ssh",
-                vm?.sshHost.map { host in .object([("host", .string(host)), ("port", .int(vm?.sshPort ?? 22))]) } ?? .null
+                vm?.sshHost.map { host in .object([("host", .string(host)), ("port", .int(vm?.sshPort ?? 22))]) }
+                    ?? .null
             ),
             ("backend_ref", .string(vm?.backendRef)),
             ("dns_aaaa_verified", .string(record.dnsAAAA.rawValue)),
@@ -63,16 +64,17 @@ enum AllocationViews {
             ("released_at", .date(record.releasedAt)),
         ]
         if let events {
-            pairs.append((
-                "events",
-                .array(
-                    events.map { event in
-                        .object([
-                            ("at", .date(event.at)), ("kind", .string(event.kind)), ("actor", .string(event.actor)),
-                            ("request_id", .string(event.requestID)), ("detail", .string(event.detail)),
-                        ])
-                    })
-            ))
+            pairs.append(
+                (
+                    "events",
+                    .array(
+                        events.map { event in
+                            .object([
+                                ("at", .date(event.at)), ("kind", .string(event.kind)), ("actor", .string(event.actor)),
+                                ("request_id", .string(event.requestID)), ("detail", .string(event.detail)),
+                            ])
+                        })
+                ))
         }
         return .object(pairs)
     }

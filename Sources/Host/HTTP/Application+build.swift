@@ -16,7 +16,8 @@ public struct HostDependencies: Sendable {
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
-        adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal()
+        adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
+        signal: WorkSignal = WorkSignal()
     ) {
         self.configuration = configuration
         self.store = store

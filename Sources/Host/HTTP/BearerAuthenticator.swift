@@ -22,7 +22,8 @@ public struct BearerAuthenticator: Sendable {
         }
         let token = Array(header.dropFirst(7).utf8)
         guard Self.constantTimeEquals(token, secret) else {
-            throw ProvisionerError(code: .forbidden, isRetryable: false, customerMessage: "These credentials are not allowed here.")
+            throw ProvisionerError(
+                code: .forbidden, isRetryable: false, customerMessage: "These credentials are not allowed here.")
         }
     }
 

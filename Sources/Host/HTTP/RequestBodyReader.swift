@@ -23,7 +23,8 @@ struct RequestBodyReader {
         if !unknown.isEmpty {
             let names = unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw ProvisionerError.invalidRequest(
-                "Unknown field\(unknown.count > 1 ? "s" : "") \(names); allowed fields: \(allowed.joined(separator: ", ")).")
+                "Unknown field\(unknown.count > 1 ? "s" : "") \(names); allowed fields: \(allowed.joined(separator: ", "))."
+            )
         }
         self.fields = fields
     }

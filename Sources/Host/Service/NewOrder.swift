@@ -54,8 +54,9 @@ public struct NewOrder: Sendable, Codable, Equatable {
         }
         for (index, key) in sshKeys.enumerated() {
             let parts = key.split(separator: " ")
-            guard parts.count >= 2, parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
-                || parts[0].hasPrefix("sk-"), key.count <= 16_384, !key.contains("\n")
+            guard parts.count >= 2,
+                parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
+                    || parts[0].hasPrefix("sk-"), key.count <= 16_384, !key.contains("\n")
             else {
                 throw ProvisionerError.invalidRequest(
                     "ssh_keys[\(index)] is not an OpenSSH public key ('ssh-ed25519 AAAA...').")

@@ -83,7 +83,8 @@ public struct OrderService: Sendable {
             throw ProvisionerError.capacityUnavailable("capacity check failed: \(wrapped)")
         }
         guard hasCapacity else {
-            throw ProvisionerError.capacityUnavailable("backend \(backend.name) reports no capacity for plan \(plan.name)")
+            throw ProvisionerError.capacityUnavailable(
+                "backend \(backend.name) reports no capacity for plan \(plan.name)")
         }
     }
 

@@ -20,7 +20,8 @@ public struct ProvisioningService: Sendable {
 
     public init(
         store: any Store, backend: any Provisioner, plans: [String: PlanSpec], metrics: ServiceMetrics,
-        teardownAttempts: Int = 4, teardownBaseDelay: Duration = .milliseconds(100), releaseRetryDelay: TimeInterval = 30
+        teardownAttempts: Int = 4, teardownBaseDelay: Duration = .milliseconds(100),
+        releaseRetryDelay: TimeInterval = 30
     ) {
         self.store = store
         self.backend = backend
@@ -69,10 +70,12 @@ public struct ProvisioningService: Sendable {
             var change = AllocationChange.state(.released)
             change.releasedAt = Date()
             change.lease = .clear
-            return try await apply(record, from: [.paid], change: change, journal: nil, audit: "order.cancelled",
+            return try await apply(
+                record, from: [.paid], change: change, journal: nil, audit: "order.cancelled",
                 requestID: requestID)
         }
-        let entry = JournalEntry(allocationID: record.id, backend: backend.name, operation: .allocate, startedAt: Date())
+        let entry = JournalEntry(
+            allocationID: record.id, backend: backend.name, operation: .allocate, startedAt: Date())
         var begin = AllocationChange.state(.provisioning)
         begin.incrementAttempts = true
         let started = try await apply(
@@ -83,7 +86,8 @@ public struct ProvisioningService: Sendable {
         do {
             request = try allocationRequest(for: started)
         } catch {
-            return try await recordFailure(started, error: ProvisionerError.wrapping(error), opID: entry.opID,
+            return try await recordFailure(
+                started, error: ProvisionerError.wrapping(error), opID: entry.opID,
                 torndown: true, requestID: requestID, logger: logger)
         }
 
@@ -92,9 +96,11 @@ public struct ProvisioningService: Sendable {
             vm = try await backend.allocate(request, logger: logger)
         } catch {
             let failure = ProvisionerError.wrapping(error)
-            logger.warning("backend allocate failed", metadata: ["error.code": "\(failure.code)", "error": "\(failure)"])
+            logger.warning(
+                "backend allocate failed", metadata: ["error.code": "\(failure.code)", "error": "\(failure)"])
             let torndown = await tearDown(allocationID: started.id, vm: nil, logger: logger)
-            return try await recordFailure(started, error: failure, opID: entry.opID, torndown: torndown,
+            return try await recordFailure(
+                started, error: failure, opID: entry.opID, torndown: torndown,
                 requestID: requestID, logger: logger)
         }
         metrics.backendOperation("allocate", outcome: "succeeded", backend: backend.name)
@@ -112,14 +118,17 @@ public struct ProvisioningService: Sendable {
         change.provisionedAt = Date()
         change.lease = .clear
         change.rollbackAvailable = false
-        let audit = event("provision.succeeded", record, requestID: requestID, detail: vm.backendRef.map { "backend_ref=\($0)" })
+        let audit = event(
+            "provision.succeeded", record, requestID: requestID, detail: vm.backendRef.map { "backend_ref=\($0)" })
         let outcome: TransitionOutcome
         do {
             outcome = try await store.transition(
-                id: record.id, from: [.provisioning], change: change, journal: .finish(opID: opID, outcome: "succeeded"),
+                id: record.id, from: [.provisioning], change: change,
+                journal: .finish(opID: opID, outcome: "succeeded"),
                 audit: [audit])
         } catch {
-            return try await persistenceFailed(record, vm: vm, opID: opID, cause: error, requestID: requestID, logger: logger)
+            return try await persistenceFailed(
+                record, vm: vm, opID: opID, cause: error, requestID: requestID, logger: logger)
         }
         switch outcome {
         case .applied(let updated):
@@ -141,7 +150,8 @@ public struct ProvisioningService: Sendable {
         guard record.releaseRequested else { return record }
         var change = AllocationChange.state(.releasing)
         change.lease = .clear
-        return try await apply(record, from: [.provisioned], change: change, journal: nil, audit: "release.started",
+        return try await apply(
+            record, from: [.provisioned], change: change, journal: nil, audit: "release.started",
             requestID: requestID)
     }
 
@@ -160,7 +170,8 @@ public struct ProvisioningService: Sendable {
             "backend=\(backend.name) backend_ref=\(vm.backendRef ?? "-") request_id=\(requestID ?? "-") teardown=\(torndown)"
         let audit = event("provision.persistence_failed", record, requestID: requestID, detail: detail)
         _ = try? await store.transition(
-            id: record.id, from: [.provisioning], change: change, journal: .finish(opID: opID, outcome: "persistence_failed"),
+            id: record.id, from: [.provisioning], change: change,
+            journal: .finish(opID: opID, outcome: "persistence_failed"),
             audit: [audit])
         // If even that could not be stored, write the audit event on its own.
         if (try? await store.allocation(id: record.id))?.state != .failed {
@@ -183,14 +194,16 @@ public struct ProvisioningService: Sendable {
         change.operatorMessage = error.operatorDetail ?? error.customerMessage
         change.rollbackAvailable = torndown
         change.lease = .clear
-        let audit = event("provision.failed", record, requestID: requestID, detail: "\(error.code): \(change.operatorMessage ?? "")")
+        let audit = event(
+            "provision.failed", record, requestID: requestID, detail: "\(error.code): \(change.operatorMessage ?? "")")
         let updated = try await apply(
             record, from: [.provisioning], change: change, journal: .finish(opID: opID, outcome: "failed"),
             auditEvent: audit)
         if updated.releaseRequested, updated.state == .rolledBack {
             var release = AllocationChange.state(.released)
             release.releasedAt = Date()
-            return try await apply(updated, from: [.rolledBack], change: release, journal: nil, audit: "release.completed",
+            return try await apply(
+                updated, from: [.rolledBack], change: release, journal: nil, audit: "release.completed",
                 requestID: requestID)
         }
         return updated
@@ -264,7 +277,8 @@ public struct ProvisioningService: Sendable {
         _ record: AllocationRecord, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
         audit kind: String?, requestID: String?
     ) async throws -> AllocationRecord {
-        try await apply(record, from: from, change: change, journal: journal,
+        try await apply(
+            record, from: from, change: change, journal: journal,
             auditEvent: kind.map { event($0, record, requestID: requestID) })
     }
 
@@ -284,7 +298,9 @@ public struct ProvisioningService: Sendable {
         }
     }
 
-    private func event(_ kind: String, _ record: AllocationRecord, requestID: String?, detail: String? = nil) -> AuditEvent {
+    private func event(_ kind: String, _ record: AllocationRecord, requestID: String?, detail: String? = nil)
+        -> AuditEvent
+    {
         AuditEvent(
             at: Date(), kind: kind, allocationID: record.id, userID: record.userID, actor: "provisioner",
             requestID: requestID, detail: detail)

@@ -35,7 +35,9 @@ public final class ProvisioningWorker: Service {
     /// Runs until graceful shutdown, then lets in-flight work finish.
     public func run() async throws {
         let stopping = Mutex(false)
-        logger.info("provisioning worker started", metadata: ["worker.owner": "\(owner)", "worker.concurrency": "\(configuration.concurrency)"])
+        logger.info(
+            "provisioning worker started",
+            metadata: ["worker.owner": "\(owner)", "worker.concurrency": "\(configuration.concurrency)"])
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 while !stopping.withLock({ $0 }) && !Task.isCancelled {

@@ -36,7 +36,8 @@ public protocol Store: Sendable {
 
     /// Inserts an order with its audit event, honouring the idempotency key and the paid-VM cap
     /// (`maxActivePaid` of 0 means no cap) atomically.
-    func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws -> InsertOrderOutcome
+    func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
+        -> InsertOrderOutcome
 
     /// One allocation, including soft-deleted ones.
     func allocation(id: String) async throws -> AllocationRecord?

@@ -60,7 +60,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         let result: Result<VmAllocation, ProvisionerError> = state.withLock { state in
             if let existing = state.vms[request.allocationID] { return .success(existing) }
             if configuration.failureRate > 0, state.random.nextUnit() < configuration.failureRate {
-                return .failure(.backendUnavailable("simulated allocate failure (failure_rate \(configuration.failureRate))"))
+                return .failure(
+                    .backendUnavailable("simulated allocate failure (failure_rate \(configuration.failureRate))"))
             }
             if let capacity = configuration.capacity, state.vms.count >= capacity {
                 return .failure(.capacityUnavailable("simulated capacity of \(capacity) VMs reached"))

@@ -20,7 +20,9 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
     public var seed: UInt64?
 
     /// Creates a configuration; defaults match the embedded default config.
-    public init(provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil) {
+    public init(
+        provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil
+    ) {
         self.provisionDelayMilliseconds = provisionDelayMilliseconds
         self.failureRate = failureRate
         self.capacity = capacity

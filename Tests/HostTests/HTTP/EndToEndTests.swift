@@ -48,7 +48,8 @@ struct EndToEndTests {
 
     @Test func oversizeBodyIs413WithEnvelope() async throws {
         try await withRunningServer(maxBodyBytes: 1024) { baseURL, _ in
-            let big = #"{"user_id":"u1","plan":"small","metadata":{"x":""# + String(repeating: "a", count: 4096) + #""}}"#
+            let big =
+                #"{"user_id":"u1","plan":"small","metadata":{"x":""# + String(repeating: "a", count: 4096) + #""}}"#
             let response = try await send(
                 "POST", "\(baseURL)/v1/vm", body: big, headers: [("Authorization", "Bearer \(TestHost.serviceToken)")])
             #expect(response.status == 413)

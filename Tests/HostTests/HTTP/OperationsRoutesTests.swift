@@ -3,8 +3,8 @@ import Host
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Testing
 import SimulatedProvisioner
+import Testing
 import Yams
 
 @Suite(.timeLimit(.minutes(1)))

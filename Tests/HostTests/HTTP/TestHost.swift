@@ -46,7 +46,9 @@ extension TestResponse {
     /// The body parsed as JSON.
     func json() throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
-        guard let dictionary = object as? [String: Any] else { throw TestFailure("body is not a JSON object: \(bodyText)") }
+        guard let dictionary = object as? [String: Any] else {
+            throw TestFailure("body is not a JSON object: \(bodyText)")
+        }
         return dictionary
     }
 
@@ -70,7 +72,9 @@ extension TestClientProtocol {
     }
 
     /// Polls the public status route until `launch_proof_status` is one of `states`, or fails at the deadline.
-    func waitForState(_ id: String, in states: Set<String>, timeout: Duration = .seconds(20)) async throws -> [String: Any] {
+    func waitForState(_ id: String, in states: Set<String>, timeout: Duration = .seconds(20)) async throws -> [String:
+        Any]
+    {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {

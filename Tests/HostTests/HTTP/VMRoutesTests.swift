@@ -115,20 +115,24 @@ struct VMRoutesTests {
     @Test func paidVMCapIs429() async throws {
         try await TestHost.run(configure: { $0.limits.maxPaidVMsPerUser = 2 }) { host, client in
             for _ in 0..<2 {
-                let ok = try await client.post("/v1/vm", json: #"{"user_id":"capped","plan":"small"}"#, headers: host.serviceAuth)
+                let ok = try await client.post(
+                    "/v1/vm", json: #"{"user_id":"capped","plan":"small"}"#, headers: host.serviceAuth)
                 #expect(ok.status == .accepted)
             }
-            let over = try await client.post("/v1/vm", json: #"{"user_id":"capped","plan":"small"}"#, headers: host.serviceAuth)
+            let over = try await client.post(
+                "/v1/vm", json: #"{"user_id":"capped","plan":"small"}"#, headers: host.serviceAuth)
             #expect(over.status == .tooManyRequests)
             #expect(try over.errorCode() == "quota_exceeded")
-            let free = try await client.post("/v1/vm", json: #"{"user_id":"capped","plan":"trial"}"#, headers: host.serviceAuth)
+            let free = try await client.post(
+                "/v1/vm", json: #"{"user_id":"capped","plan":"trial"}"#, headers: host.serviceAuth)
             #expect(free.status == .accepted)
         }
     }
 
     @Test func noCapacityIs503WithRetryAfter() async throws {
         try await TestHost.run(simulated: .init(provisionDelayMilliseconds: 0, capacity: 0)) { host, client in
-            let response = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
+            let response = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
             #expect(response.status == .serviceUnavailable)
             #expect(try response.errorCode() == "capacity_unavailable")
             #expect(response.headers[.retryAfter] != nil)
@@ -137,16 +141,19 @@ struct VMRoutesTests {
 
     @Test func paymentValidationAndStates() async throws {
         try await TestHost.run { host, client in
-            let trial = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
+            let trial = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
             let trialID = try #require(try trial.json()["vm_id"] as? String)
             let notNeeded = try await client.post(
                 "/v1/vm/\(trialID)/payment", json: #"{"status":"paid"}"#, headers: host.serviceAuth)
             #expect(notNeeded.status == .conflict)
             #expect(try notNeeded.errorCode() == "state_conflict")
 
-            let small = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
+            let small = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
             let id = try #require(try small.json()["vm_id"] as? String)
-            let bogus = try await client.post("/v1/vm/\(id)/payment", json: #"{"status":"maybe"}"#, headers: host.serviceAuth)
+            let bogus = try await client.post(
+                "/v1/vm/\(id)/payment", json: #"{"status":"maybe"}"#, headers: host.serviceAuth)
             #expect(bogus.status == .badRequest)
             let cancelled = try await client.post(
                 "/v1/vm/\(id)/payment", json: #"{"status":"cancelled"}"#, headers: host.serviceAuth)
@@ -164,13 +171,15 @@ struct VMRoutesTests {
 
     @Test func publicStatusHasExactlyTheContractFields() async throws {
         try await TestHost.run { host, client in
-            let created = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
             let id = try #require(try created.json()["vm_id"] as? String)
             let status = try await client.waitForState(id, in: ["provisioned"])
-            #expect(Set(status.keys) == [
-                "vm_id", "launch_proof_status", "payment_status", "dns_aaaa_verified", "ssh_smoke_status",
-                "rollback_available", "customer_message", "is_demo", "updated_at",
-            ])
+            #expect(
+                Set(status.keys) == [
+                    "vm_id", "launch_proof_status", "payment_status", "dns_aaaa_verified", "ssh_smoke_status",
+                    "rollback_available", "customer_message", "is_demo", "updated_at",
+                ])
             #expect(status["dns_aaaa_verified"] as? String == "not_run")
             #expect(status["ssh_smoke_status"] as? String == "not_run")
             #expect(status["payment_status"] as? String == "not_required")
@@ -179,7 +188,8 @@ struct VMRoutesTests {
 
     @Test func publicStatusNeverCarriesOperatorText() async throws {
         try await TestHost.run(simulated: .init(provisionDelayMilliseconds: 0, failureRate: 1.0)) { host, client in
-            let created = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
             let id = try #require(try created.json()["vm_id"] as? String)
             _ = try await client.waitForState(id, in: ["failed", "rolled_back"])
             let full = try await client.execute(uri: "/v1/vm/\(id)", method: .get, headers: host.serviceAuth).json()
@@ -197,7 +207,8 @@ struct VMRoutesTests {
 
     @Test func releaseBeforePaymentCancelsAtOnceAndIsIdempotent() async throws {
         try await TestHost.run { host, client in
-            let created = try await client.post("/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"small"}"#, headers: host.serviceAuth)
             let id = try #require(try created.json()["vm_id"] as? String)
             for _ in 0..<2 {
                 let released = try await client.execute(uri: "/v1/vm/\(id)", method: .delete, headers: host.serviceAuth)

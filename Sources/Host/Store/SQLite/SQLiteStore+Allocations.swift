@@ -7,7 +7,8 @@ extension SQLiteStore {
     {
         try await writer.write { db in
             if let key = record.idempotencyKey,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
             {
                 let existing = try AllocationRecord(row: row)
                 if existing.requestFingerprint == record.requestFingerprint {
@@ -36,8 +37,10 @@ extension SQLiteStore {
 
     public func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey])
-                .map(AllocationRecord.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey]
+            )
+            .map(AllocationRecord.init(row:))
         }
     }
 

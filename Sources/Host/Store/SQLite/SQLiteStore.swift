@@ -28,7 +28,8 @@ public final class SQLiteStore: Store {
                 do {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 } catch {
-                    throw StoreError.unavailable("cannot create the store directory '\(directory)': \(error.localizedDescription)")
+                    throw StoreError.unavailable(
+                        "cannot create the store directory '\(directory)': \(error.localizedDescription)")
                 }
             }
             do {
