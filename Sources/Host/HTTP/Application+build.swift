@@ -46,8 +46,11 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
     router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
     OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
         .register(on: router)
+    AdminRoutes(store: dependencies.store, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
+        .register(on: router)
     VMRoutes(
-        orders: dependencies.orders, store: dependencies.store,
+        orders: dependencies.orders, provisioning: dependencies.provisioning,
+        leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
         serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)

@@ -34,6 +34,12 @@ public enum JSONValue: Sendable, Equatable {
         return .string(value.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
 
+    /// The string, when this is one.
+    var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
     /// The value of `key` in an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let pairs) = self else { return nil }

@@ -174,6 +174,35 @@ public struct OrderService: Sendable {
             code: .stateConflict, isRetryable: true, customerMessage: "The VM is changing state; please retry.")
     }
 
+    /// Moves a failed launch that left nothing behind back to `paid`, leased to the caller so the
+    /// worker leaves it alone while the caller provisions it synchronously.
+    ///
+    /// - Throws: `not_found`, or `state_conflict` when the launch did not fail or may have left
+    ///   something behind (`rollback_available` is false).
+    public func prepareRetry(id: String, requestID: String?, leaseSeconds: Int) async throws -> AllocationRecord {
+        let record = try await allocation(id: id)
+        guard [.failed, .rolledBack].contains(record.state), record.rollbackAvailable, !record.releaseRequested else {
+            throw ProvisionerError.stateConflict(
+                "Only a failed launch that left nothing behind can be retried; this VM is \(record.state.rawValue)."
+            )
+        }
+        var change = AllocationChange.state(.paid)
+        change.clearFailure = true
+        change.lease = .set(
+            owner: "retry-\(requestID ?? id)", expiresAt: Date().addingTimeInterval(TimeInterval(leaseSeconds)))
+        let audit = AuditEvent(
+            at: Date(), kind: "provision.retry_requested", allocationID: id, userID: record.userID, actor: "service",
+            requestID: requestID)
+        switch try await store.transition(
+            id: id, from: [.failed, .rolledBack], change: change, journal: nil, audit: [audit])
+        {
+        case .applied(let updated): return updated
+        case .notFound: throw ProvisionerError.notFound("No VM with this id.")
+        case .stateConflict(let current):
+            throw ProvisionerError.stateConflict("The VM changed state to \(current.state.rawValue); re-read it.")
+        }
+    }
+
     /// One allocation, or `not_found`.
     public func allocation(id: String) async throws -> AllocationRecord {
         guard let record = try await store.allocation(id: id), record.deletedAt == nil || record.state == .failed else {

@@ -23,6 +23,8 @@ public struct AllocationChange: Sendable {
     public var provisionedAt: Date?
     public var releasedAt: Date?
     public var deletedAt: Date?
+    /// Clears the last failure (code, operator message, rollback flag, soft delete) for a retry.
+    public var clearFailure = false
 
     /// No change.
     public init() {}
@@ -60,6 +62,12 @@ public struct AllocationChange: Sendable {
         if let provisionedAt { r.provisionedAt = provisionedAt }
         if let releasedAt { r.releasedAt = releasedAt }
         if let deletedAt { r.deletedAt = deletedAt }
+        if clearFailure {
+            r.failureCode = nil
+            r.operatorMessage = nil
+            r.rollbackAvailable = false
+            r.deletedAt = nil
+        }
         r.updatedAt = now
         return r
     }

@@ -26,3 +26,16 @@ public struct AuditEvent: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// Which audit events to list; `nil` fields match everything.
+public struct AuditFilter: Sendable, Equatable {
+    public var allocationID: String?
+    public var userID: String?
+    public var kind: String?
+
+    public init(allocationID: String? = nil, userID: String? = nil, kind: String? = nil) {
+        self.allocationID = allocationID
+        self.userID = userID
+        self.kind = kind
+    }
+}

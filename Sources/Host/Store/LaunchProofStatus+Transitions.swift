@@ -9,8 +9,8 @@ extension LaunchProofStatus {
         case .provisioning: [.provisioning, .provisioned, .degraded, .failed, .rolledBack]
         case .provisioned: [.degraded, .releasing]
         case .degraded: [.provisioned, .releasing]
-        case .failed: [.releasing]
-        case .rolledBack: [.released]
+        case .failed: [.paid, .releasing]
+        case .rolledBack: [.paid, .released]
         case .releasing: [.released]
         case .released: []
         }

@@ -64,6 +64,9 @@ public protocol Store: Sendable {
 
     /// Appends audit events outside a transition.
     func appendAudit(_ events: [AuditEvent]) async throws
+    /// Audit events matching `filter`, newest first, at most `limit`, with ids below `beforeID`
+    /// when given (the cursor for the next page).
+    func auditEvents(matching filter: AuditFilter, limit: Int, beforeID: Int64?) async throws -> [AuditEvent]
     /// Audit events of one allocation, oldest first.
     func auditEvents(allocationID: String) async throws -> [AuditEvent]
 }

@@ -15,12 +15,14 @@ struct TestHost {
     let backend: SimulatedProvisioner
 
     var serviceAuth: HTTPFields { [.authorization: "Bearer \(Self.serviceToken)"] }
+    var adminAuth: HTTPFields { [.authorization: "Bearer \(Self.adminSecret)"] }
 
     /// Builds a host, migrates its store, runs `body` against the app with `setup`, closes the store.
     static func run<T>(
         _ setup: TestingSetup = .router,
         simulated: SimulatedProvisionerConfiguration = .init(provisionDelayMilliseconds: 0),
         configure: (inout HostConfiguration) -> Void = { _ in },
+        wrap: (SimulatedProvisioner) -> any Provisioner = { $0 },
         _ body: @escaping @Sendable (TestHost, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         var configuration = HostConfiguration()
@@ -33,7 +35,7 @@ struct TestHost {
         var logger = Logger(label: "test.host")
         logger.logLevel = .warning
         let dependencies = HostDependencies(
-            configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
+            configuration: configuration, store: store, backend: wrap(backend), serviceToken: serviceToken,
             adminSecret: adminSecret, logger: logger)
         let host = TestHost(dependencies: dependencies, backend: backend)
         let app = buildApplication(dependencies)

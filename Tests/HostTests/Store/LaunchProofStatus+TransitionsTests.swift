@@ -12,8 +12,8 @@ struct LaunchProofStatusTransitionsTests {
         "provisioning>rolled_back",
         "provisioned>degraded", "provisioned>releasing",
         "degraded>provisioned", "degraded>releasing",
-        "failed>releasing",
-        "rolled_back>released",
+        "failed>paid", "failed>releasing",
+        "rolled_back>paid", "rolled_back>released",
         "releasing>released",
     ]
 

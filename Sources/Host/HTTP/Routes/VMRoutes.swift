@@ -5,6 +5,8 @@ import ProvisionerAPI
 /// The `/v1` routes the onboarding service calls, plus the public status route.
 struct VMRoutes {
     let orders: OrderService
+    let provisioning: ProvisioningService
+    let leaseSeconds: Int
     let store: any Store
     let serviceAuth: BearerAuthenticator
     let maxBodyBytes: Int
@@ -18,6 +20,7 @@ struct VMRoutes {
         router.get("/v1/vm/{id}") { request, context in try await show(request, context) }
         router.get("/v1/vm/{id}/status") { request, context in try await publicStatus(request, context) }
         router.delete("/v1/vm/{id}") { request, context in try await release(request, context) }
+        router.post("/v1/vm/{id}/retry") { request, context in try await retry(request, context) }
         router.get("/v1/users/{user}/vms") { request, context in try await list(request, context) }
     }
 
@@ -76,6 +79,25 @@ struct VMRoutes {
         let record = try await orders.requestRelease(
             id: try context.parameters.require("id"), requestID: context.requestID, logger: context.logger)
         return JSONResponse.make(record.state == .released ? .ok : .accepted, AllocationViews.full(record))
+    }
+
+    /// Retries a failed launch that left nothing behind, synchronously, on the same order.
+    private func retry(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let bytes = try await bodyBytes(request)
+        if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            _ = try RequestBodyReader(bytes, allowed: [])
+        }
+        let prepared = try await orders.prepareRetry(
+            id: try context.parameters.require("id"), requestID: context.requestID, leaseSeconds: leaseSeconds)
+        let result = try await provisioning.provision(prepared, requestID: context.requestID, logger: context.logger)
+        if [.failed, .rolledBack].contains(result.state) {
+            throw ProvisionerError(
+                code: .provisionFailed, isRetryable: result.rollbackAvailable,
+                customerMessage: CustomerMessages.text(for: result.state),
+                operatorDetail: result.operatorMessage)
+        }
+        return JSONResponse.make(.ok, AllocationViews.full(result))
     }
 
     private func list(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {

@@ -73,6 +73,13 @@ enum Migrations {
                     CREATE INDEX audit_allocation ON audit_events(allocation_id, id);
                     """)
         }
+        migrator.registerMigration("v2: audit filters by user and kind") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX audit_user ON audit_events(user_id, id);
+                    CREATE INDEX audit_kind ON audit_events(kind, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -28,13 +28,43 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM audit_events WHERE allocation_id = ? ORDER BY id", arguments: [allocationID]
-            ).map { row in
-                AuditEvent(
-                    id: row["id"], at: Date(timeIntervalSince1970: row["at"]), kind: row["kind"],
-                    allocationID: row["allocation_id"], userID: row["user_id"], actor: row["actor"],
-                    requestID: row["request_id"], detail: row["detail"])
-            }
+            ).map(Self.auditEvent(row:))
         }
+    }
+
+    public func auditEvents(matching filter: AuditFilter, limit: Int, beforeID: Int64?) async throws -> [AuditEvent] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let allocationID = filter.allocationID {
+            conditions.append("allocation_id = ?")
+            arguments.append(allocationID)
+        }
+        if let userID = filter.userID {
+            conditions.append("user_id = ?")
+            arguments.append(userID)
+        }
+        if let kind = filter.kind {
+            conditions.append("kind = ?")
+            arguments.append(kind)
+        }
+        if let beforeID {
+            conditions.append("id < ?")
+            arguments.append(beforeID)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(max(1, limit))
+        let sql = "SELECT * FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
+        let statementArguments = StatementArguments(arguments)
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.auditEvent(row:))
+        }
+    }
+
+    static func auditEvent(row: Row) -> AuditEvent {
+        AuditEvent(
+            id: row["id"], at: Date(timeIntervalSince1970: row["at"]), kind: row["kind"],
+            allocationID: row["allocation_id"], userID: row["user_id"], actor: row["actor"],
+            requestID: row["request_id"], detail: row["detail"])
     }
 
     static func insert(_ entry: JournalEntry, _ db: Database) throws {

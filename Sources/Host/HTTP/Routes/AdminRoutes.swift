@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import ProvisionerAPI
+
+/// Operator routes behind the admin secret: the audit log as HTML and JSON.
+struct AdminRoutes {
+    let store: any Store
+    let adminAuth: BearerAuthenticator
+
+    func register(on router: Router<ProvisionerRequestContext>) {
+        router.get("/admin/audit") { request, context in
+            let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+            return try await audit(request, context, json: wantsJSON)
+        }
+        router.get("/admin/audit.json") { request, context in try await audit(request, context, json: true) }
+    }
+
+    private func audit(_ request: Request, _ context: ProvisionerRequestContext, json: Bool) async throws -> Response {
+        try adminAuth.authenticate(request)
+        let query = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            return value
+        }
+        let filter = AuditFilter(allocationID: text("vm_id"), userID: text("user_id"), kind: text("kind"))
+        let limit = try Self.integer(text("limit"), name: "limit", range: 1...500) ?? 100
+        let before = try Self.integer(text("before"), name: "before", range: 1...Int.max).map(Int64.init)
+        let events = try await store.auditEvents(matching: filter, limit: limit, beforeID: before)
+        let nextBefore = events.count == limit ? events.last?.id : nil
+        if json {
+            return JSONResponse.make(
+                .ok,
+                .object([
+                    ("events", .array(events.map(Self.json))),
+                    ("next_before", nextBefore.map { .int(Int($0)) } ?? .null),
+                ]))
+        }
+        var nextPage: String?
+        if let nextBefore {
+            var components = URLComponents()
+            components.path = "/admin/audit"
+            components.queryItems =
+                [
+                    filter.allocationID.map { URLQueryItem(name: "vm_id", value: $0) },
+                    filter.userID.map { URLQueryItem(name: "user_id", value: $0) },
+                    filter.kind.map { URLQueryItem(name: "kind", value: $0) },
+                    URLQueryItem(name: "limit", value: String(limit)),
+                    URLQueryItem(name: "before", value: String(nextBefore)),
+                ].compactMap { $0 }
+            nextPage = components.string
+        }
+        let page: [String: Any] = [
+            "filter": [
+                "vm_id": filter.allocationID ?? "", "user_id": filter.userID ?? "", "kind": filter.kind ?? "",
+            ],
+            "events": events.map { event -> [String: Any] in
+                [
+                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.date(event.at).stringValue ?? "",
+                    "kind": event.kind, "vm_id": event.allocationID ?? "", "user_id": event.userID ?? "",
+                    "actor": event.actor, "request_id": event.requestID ?? "", "detail": event.detail ?? "",
+                ]
+            },
+            "next_page": nextPage ?? false,
+        ]
+        return JSONResponse.text(.ok, AdminPages.audit.render(page), contentType: "text/html; charset=utf-8")
+    }
+
+    static func json(_ event: AuditEvent) -> JSONValue {
+        .object([
+            ("id", event.id.map { .int(Int($0)) } ?? .null), ("at", .date(event.at)), ("kind", .string(event.kind)),
+            ("vm_id", .string(event.allocationID)), ("user_id", .string(event.userID)), ("actor", .string(event.actor)),
+            ("request_id", .string(event.requestID)), ("detail", .string(event.detail)),
+        ])
+    }
+
+    static func integer(_ text: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ProvisionerError.invalidRequest(
+                "Query parameter '\(name)' must be an integer in \(range.lowerBound)...\(range.upperBound).")
+        }
+        return value
+    }
+}
