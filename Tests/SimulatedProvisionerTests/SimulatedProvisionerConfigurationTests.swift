@@ -28,6 +28,7 @@ struct SimulatedProvisionerConfigurationTests {
         #expect(configuration.failureRate == 0)
         #expect(configuration.capacity == nil)
         #expect(configuration.seed == nil)
+        #expect(configuration.sshBannerListener == false)
     }
 
     @Test(arguments: [ConfigNode.Content.null, .mapping([])])
@@ -39,12 +40,13 @@ struct SimulatedProvisionerConfigurationTests {
     @Test func valuesAreRead() throws {
         let node = simulatedNode([
             ("provision_delay_ms", "0"), ("failure_rate", "0.25"), ("capacity", "3"), ("seed", "42"),
+            ("ssh_banner_listener", "true"),
         ])
         let configuration = try SimulatedProvisionerConfiguration(decoding: node)
         #expect(
             configuration
                 == SimulatedProvisionerConfiguration(
-                    provisionDelayMilliseconds: 0, failureRate: 0.25, capacity: 3, seed: 42))
+                    provisionDelayMilliseconds: 0, failureRate: 0.25, capacity: 3, seed: 42, sshBannerListener: true))
     }
 
     @Test func someValuesKeepTheOtherDefaults() throws {
@@ -79,6 +81,7 @@ struct SimulatedProvisionerConfigurationTests {
         ("capacity", "-1", "-1 is out of range 0...10000000"),
         ("capacity", "2.5", "expected an integer, found '2.5'"),
         ("seed", "-1", "-1 is out of range 0...\(Int.max)"),
+        ("ssh_banner_listener", "maybe", "expected true or false, found 'maybe'"),
     ])
     func badValuesNameTheKey(key: String, value: String, message: String) throws {
         let error = try #require(throws: ConfigError.self) {

@@ -120,8 +120,30 @@ extension LaunchProofConfiguration {
         self.init()
         let map = try node.mapping(allowing: ["dns_aaaa", "ssh_smoke"])
         if let dns = map.node("dns_aaaa") {
-            let dnsMap = try dns.mapping(allowing: ["enabled"])
+            let dnsMap = try dns.mapping(allowing: ["enabled", "resolver", "static_records"])
             dnsAAAAEnabled = try dnsMap.bool("enabled", default: dnsAAAAEnabled)
+            dnsResolver = try dnsMap.string("resolver", default: dnsResolver)
+            guard ["system", "static"].contains(dnsResolver) else {
+                throw ConfigError(
+                    node: dnsMap.node("resolver"), message: "expected 'system' or 'static', found '\(dnsResolver)'")
+            }
+            if let records = dnsMap.node("static_records") {
+                guard dnsResolver == "static" else {
+                    throw ConfigError(node: records, message: "static_records needs resolver: static")
+                }
+                guard case .mapping(let entries) = records.content else {
+                    throw ConfigError(node: records, message: "expected a mapping of hostnames to IPv6 address lists")
+                }
+                for entry in entries {
+                    dnsStaticRecords[entry.key.lowercased()] = try entry.value.asList { item in
+                        let address = try item.asString()
+                        guard IPv6Address(address) != nil else {
+                            throw ConfigError(node: item, message: "'\(address)' is not an IPv6 address")
+                        }
+                        return address
+                    }
+                }
+            }
         }
         if let ssh = map.node("ssh_smoke") {
             let sshMap = try ssh.mapping(allowing: ["enabled", "timeout_s"])

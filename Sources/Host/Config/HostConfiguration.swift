@@ -113,11 +113,17 @@ public struct LimitsConfiguration: Sendable, Equatable {
     public init() {}
 }
 
-/// `launch_proof:` keys: `dns_aaaa.enabled` (bool, default true), `ssh_smoke.enabled` (bool,
-/// default true), `ssh_smoke.timeout_s` (integer, default 10, 1...300).
+/// `launch_proof:` keys: `dns_aaaa.enabled` (bool, default true), `dns_aaaa.resolver` (`system`
+/// or `static`, default `system`), `dns_aaaa.static_records` (map of hostname to a list of IPv6
+/// addresses, for labs; only with `resolver: static`), `ssh_smoke.enabled` (bool, default true),
+/// `ssh_smoke.timeout_s` (integer, default 10, 1...300).
 public struct LaunchProofConfiguration: Sendable, Equatable {
     /// Whether the DNS AAAA check runs.
     public var dnsAAAAEnabled: Bool = true
+    /// `system` (getaddrinfo) or `static` (``dnsStaticRecords``).
+    public var dnsResolver: String = "system"
+    /// Hostname to IPv6 addresses, used when ``dnsResolver`` is `static`.
+    public var dnsStaticRecords: [String: [String]] = [:]
     /// Whether the SSH banner check runs.
     public var sshSmokeEnabled: Bool = true
     /// The SSH banner check's timeout.

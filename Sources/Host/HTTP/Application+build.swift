@@ -36,7 +36,16 @@ public struct HostDependencies: Sendable {
 
     /// The provisioning service over these dependencies.
     public var provisioning: ProvisioningService {
-        ProvisioningService(store: store, backend: backend, plans: configuration.plans, metrics: metrics)
+        ProvisioningService(
+            store: store, backend: backend, plans: configuration.plans, metrics: metrics,
+            checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver))
+    }
+
+    /// The resolver `launch_proof.dns_aaaa.resolver` names.
+    var resolver: any AAAAResolving {
+        let launchProof = configuration.launchProof
+        if launchProof.dnsResolver == "static" { return StaticAAAAResolver(launchProof.dnsStaticRecords) }
+        return SystemAAAAResolver()
     }
 }
 

@@ -12,6 +12,8 @@ public struct ProvisioningService: Sendable {
     let backend: any Provisioner
     let plans: [String: PlanSpec]
     let metrics: ServiceMetrics
+    /// Measures DNS AAAA and the SSH banner of every delivered VM before its result is committed.
+    let checker: LaunchProofChecker
     /// Attempts and first delay for tearing down a VM whose result could not be stored.
     let teardownAttempts: Int
     let teardownBaseDelay: Duration
@@ -20,6 +22,7 @@ public struct ProvisioningService: Sendable {
 
     public init(
         store: any Store, backend: any Provisioner, plans: [String: PlanSpec], metrics: ServiceMetrics,
+        checker: LaunchProofChecker,
         teardownAttempts: Int = 4, teardownBaseDelay: Duration = .milliseconds(100),
         releaseRetryDelay: TimeInterval = 30
     ) {
@@ -27,6 +30,7 @@ public struct ProvisioningService: Sendable {
         self.backend = backend
         self.plans = plans
         self.metrics = metrics
+        self.checker = checker
         self.teardownAttempts = teardownAttempts
         self.teardownBaseDelay = teardownBaseDelay
         self.releaseRetryDelay = releaseRetryDelay
@@ -113,13 +117,26 @@ public struct ProvisioningService: Sendable {
     private func finalize(
         _ record: AllocationRecord, vm: VmAllocation, opID: String, requestID: String?, logger: Logger
     ) async throws -> AllocationRecord {
-        var change = AllocationChange.state(.provisioned)
+        let checks = await checker.verify(hostname: record.hostname, vm: vm)
+        let failedChecks = [("dns_aaaa", checks.dns), ("ssh_smoke", checks.ssh)].filter { $0.1.status == .failed }
+        var change = AllocationChange.state(failedChecks.isEmpty ? .provisioned : .degraded)
         change.vm = vm
+        change.dnsCheck = checks.dns
+        change.sshCheck = checks.ssh
         change.provisionedAt = Date()
         change.lease = .clear
         change.rollbackAvailable = false
+        if !failedChecks.isEmpty {
+            change.operatorMessage = failedChecks.map { "\($0.0) failed: \($0.1.detail ?? "no detail")" }
+                .joined(separator: "; ")
+        }
+        let detail = [
+            vm.backendRef.map { "backend_ref=\($0)" }, "dns_aaaa=\(checks.dns.status.rawValue)",
+            "ssh_smoke=\(checks.ssh.status.rawValue)",
+        ].compactMap { $0 }.joined(separator: " ")
         let audit = event(
-            "provision.succeeded", record, requestID: requestID, detail: vm.backendRef.map { "backend_ref=\($0)" })
+            failedChecks.isEmpty ? "provision.succeeded" : "provision.degraded", record,
+            requestID: requestID, detail: detail)
         let outcome: TransitionOutcome
         do {
             outcome = try await store.transition(
@@ -137,8 +154,8 @@ public struct ProvisioningService: Sendable {
         case .notFound, .stateConflict:
             // Someone else finished or changed this allocation; keep nothing we made for it.
             let current = try await store.allocation(id: record.id)
-            if current?.vm?.backendRef == vm.backendRef, current?.state == .provisioned {
-                return current!
+            if let current, current.vm?.backendRef == vm.backendRef, [.provisioned, .degraded].contains(current.state) {
+                return current
             }
             return try await persistenceFailed(
                 record, vm: vm, opID: opID, cause: StoreError(message: "allocation changed state during provisioning"),
@@ -151,7 +168,7 @@ public struct ProvisioningService: Sendable {
         var change = AllocationChange.state(.releasing)
         change.lease = .clear
         return try await apply(
-            record, from: [.provisioned], change: change, journal: nil, audit: "release.started",
+            record, from: [.provisioned, .degraded], change: change, journal: nil, audit: "release.started",
             requestID: requestID)
     }
 

@@ -23,6 +23,9 @@ public struct AllocationChange: Sendable {
     public var provisionedAt: Date?
     public var releasedAt: Date?
     public var deletedAt: Date?
+    /// The launch check measurements to record.
+    public var dnsCheck: CheckMeasurement?
+    public var sshCheck: CheckMeasurement?
     /// Clears the last failure (code, operator message, rollback flag, soft delete) for a retry.
     public var clearFailure = false
 
@@ -62,6 +65,16 @@ public struct AllocationChange: Sendable {
         if let provisionedAt { r.provisionedAt = provisionedAt }
         if let releasedAt { r.releasedAt = releasedAt }
         if let deletedAt { r.deletedAt = deletedAt }
+        if let dnsCheck {
+            r.dnsAAAA = dnsCheck.status
+            r.dnsCheckedAt = dnsCheck.measuredAt
+            r.dnsDetail = dnsCheck.detail
+        }
+        if let sshCheck {
+            r.sshSmoke = sshCheck.status
+            r.sshCheckedAt = sshCheck.measuredAt
+            r.sshDetail = sshCheck.detail
+        }
         if clearFailure {
             r.failureCode = nil
             r.operatorMessage = nil

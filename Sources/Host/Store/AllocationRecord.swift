@@ -54,8 +54,12 @@ public struct AllocationRecord: Sendable, Equatable {
     public var vm: VmAllocation?
     public var dnsAAAA: CheckStatus
     public var dnsCheckedAt: Date?
+    /// What the DNS check saw (operator-only).
+    public var dnsDetail: String?
     public var sshSmoke: CheckStatus
     public var sshCheckedAt: Date?
+    /// What the SSH check saw (operator-only).
+    public var sshDetail: String?
     public var customerMessage: String
     public var operatorMessage: String?
     public var failureCode: String?
@@ -94,8 +98,10 @@ public struct AllocationRecord: Sendable, Equatable {
         self.vm = nil
         self.dnsAAAA = .notRun
         self.dnsCheckedAt = nil
+        self.dnsDetail = nil
         self.sshSmoke = .notRun
         self.sshCheckedAt = nil
+        self.sshDetail = nil
         self.customerMessage = CustomerMessages.text(for: self.state)
         self.operatorMessage = nil
         self.failureCode = nil

@@ -24,6 +24,10 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         var vms: [String: VmAllocation] = [:]
         var nextHostNumber: UInt64 = 1
         var random: SplitMix64
+        /// The SSH banner listener, once bound (`ssh_banner_listener`).
+        var bannerListener: SimulatedSSHBannerListener?
+        /// Set by ``SimulatedProvisioner/shutdown()``; no listener is bound after it.
+        var isShutDown = false
     }
 
     // The VMs that exist, keyed by allocation id; the one mutable cell, guarded by its Mutex.
@@ -57,6 +61,7 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
                 throw ProvisionerError.timeout("simulated allocate cancelled during its delay")
             }
         }
+        let sshEndpoint = try await sshEndpoint()
         let result: Result<VmAllocation, ProvisionerError> = state.withLock { state in
             if let existing = state.vms[request.allocationID] { return .success(existing) }
             if configuration.failureRate > 0, state.random.nextUnit() < configuration.failureRate {
@@ -76,8 +81,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
                 ipv4: "192.0.2.\(Int(number % 254) + 1)",
                 ipv6: ipv6,
                 hostname: request.hostname,
-                sshHost: ipv6,
-                sshPort: 22,
+                sshHost: sshEndpoint?.host ?? ipv6,
+                sshPort: sshEndpoint?.port ?? 22,
                 attributes: ["simulated": "true"])
             state.vms[request.allocationID] = vm
             return .success(vm)
@@ -87,6 +92,43 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
             "simulated VM allocated",
             metadata: ["allocation.id": "\(request.allocationID)", "vm.ref": "\(vm.backendRef ?? "")"])
         return vm
+    }
+
+    /// Where VMs' SSH is reached: the banner listener when `ssh_banner_listener` is on (bound on
+    /// first use), else `nil` for the VM's own address.
+    private func sshEndpoint() async throws -> (host: String, port: Int)? {
+        guard configuration.sshBannerListener else { return nil }
+        if let listener = state.withLock({ $0.bannerListener }) {
+            return (SimulatedSSHBannerListener.host, listener.port)
+        }
+        let bound: SimulatedSSHBannerListener
+        do {
+            bound = try await SimulatedSSHBannerListener.bind()  // outside the lock; a racing bind may win
+        } catch {
+            throw ProvisionerError.backendUnavailable("simulated SSH banner listener could not bind: \(error)")
+        }
+        let (winner, keptBound) = state.withLock { state -> (SimulatedSSHBannerListener?, Bool) in
+            if state.isShutDown { return (nil, false) }
+            if let existing = state.bannerListener { return (existing, false) }
+            state.bannerListener = bound
+            return (bound, true)
+        }
+        if !keptBound { await bound.close() }
+        guard let winner else {
+            throw ProvisionerError.backendUnavailable("the simulated backend is shut down")
+        }
+        return (SimulatedSSHBannerListener.host, winner.port)
+    }
+
+    /// Closes the SSH banner listener, if one was bound; later allocations that need it fail with
+    /// `backend_unavailable`. VMs are kept.
+    public func shutdown() async {
+        let listener = state.withLock { state in
+            state.isShutDown = true
+            defer { state.bannerListener = nil }
+            return state.bannerListener
+        }
+        await listener?.close()
     }
 
     /// `2001:db8::` followed by the host number in 16-bit groups (`1` → `2001:db8::1`,

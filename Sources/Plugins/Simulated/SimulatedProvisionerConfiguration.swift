@@ -9,6 +9,9 @@ public import ProvisionerAPI
 /// - `capacity` (integer, optional, default unlimited, 0...10000000): how many VMs may exist at once;
 ///   past it `allocate` fails with `capacity_unavailable` and ``CapacityReporting`` says no.
 /// - `seed` (integer, optional, default random): seeds the failure draw, for repeatable runs.
+/// - `ssh_banner_listener` (bool, optional, default false): run one loopback listener on
+///   `127.0.0.1` (an OS-chosen port) that answers every connection with an SSH identification line,
+///   and point every VM's `ssh_host`/`ssh_port` at it, so the SSH launch check passes for real.
 public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
     /// How long `allocate` takes, in milliseconds.
     public var provisionDelayMilliseconds: Int
@@ -18,15 +21,19 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
     public var capacity: Int?
     /// Seeds the failure draw, or `nil` for a random seed.
     public var seed: UInt64?
+    /// Whether VMs point their SSH endpoint at a loopback listener that sends an SSH banner.
+    public var sshBannerListener: Bool
 
     /// Creates a configuration; defaults match the embedded default config.
     public init(
-        provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil
+        provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil,
+        sshBannerListener: Bool = false
     ) {
         self.provisionDelayMilliseconds = provisionDelayMilliseconds
         self.failureRate = failureRate
         self.capacity = capacity
         self.seed = seed
+        self.sshBannerListener = sshBannerListener
     }
 
     enum Keys: String, CaseIterable {
@@ -34,6 +41,7 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
         case failureRate = "failure_rate"
         case capacity
         case seed
+        case sshBannerListener = "ssh_banner_listener"
     }
 
     /// Decodes the `provisioner.simulated` subtree; an absent subtree gives the defaults.
@@ -48,5 +56,6 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
         failureRate = try map.double(Keys.failureRate.rawValue, default: failureRate, in: 0...1)
         capacity = try map.int(Keys.capacity.rawValue, in: 0...10_000_000)
         seed = try map.int(Keys.seed.rawValue, in: 0...Int.max).map { UInt64($0) }
+        sshBannerListener = try map.bool(Keys.sshBannerListener.rawValue, default: sshBannerListener)
     }
 }

@@ -30,6 +30,8 @@ struct EndToEndTests {
 
             let provisioned = try await waitFor(baseURL, id, state: "provisioned")
             #expect(provisioned["payment_status"] as? String == "paid")
+            #expect(provisioned["dns_aaaa_verified"] as? String == "passed")
+            #expect(provisioned["ssh_smoke_status"] as? String == "passed")
             #expect(backend.liveCount == 1)
 
             let full = try await send("GET", "\(baseURL)/v1/vm/\(id)", headers: [auth])
@@ -72,11 +74,15 @@ struct EndToEndTests {
         configuration.server.port = 0
         configuration.server.maxBodyBytes = maxBodyBytes
         configuration.worker.pollIntervalMilliseconds = 50
+        // The first VM of a fresh simulated backend is 2001:db8::1; the AAAA check is measured against it.
+        configuration.launchProof.dnsResolver = "static"
+        configuration.launchProof.dnsStaticRecords = ["e2e.example.com": ["2001:db8::1"]]
+        configuration.launchProof.sshSmokeTimeoutSeconds = 2
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("provisioner.sqlite").path)
         try await store.migrate()
-        let backend = SimulatedProvisioner(configuration: .init(provisionDelayMilliseconds: 5))
+        let backend = SimulatedProvisioner(configuration: .init(provisionDelayMilliseconds: 5, sshBannerListener: true))
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
         let dependencies = HostDependencies(
@@ -98,6 +104,7 @@ struct EndToEndTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+        await backend.shutdown()
         try await store.close()
     }
 

@@ -20,7 +20,7 @@ struct TestHost {
     /// Builds a host, migrates its store, runs `body` against the app with `setup`, closes the store.
     static func run<T>(
         _ setup: TestingSetup = .router,
-        simulated: SimulatedProvisionerConfiguration = .init(provisionDelayMilliseconds: 0),
+        simulated: SimulatedProvisionerConfiguration = .init(provisionDelayMilliseconds: 0, sshBannerListener: true),
         configure: (inout HostConfiguration) -> Void = { _ in },
         wrap: (SimulatedProvisioner) -> any Provisioner = { $0 },
         _ body: @escaping @Sendable (TestHost, any TestClientProtocol) async throws -> T
@@ -28,6 +28,9 @@ struct TestHost {
         var configuration = HostConfiguration()
         configuration.server.port = 0
         configuration.worker.pollIntervalMilliseconds = 50
+        // Hermetic launch checks: a static resolver, and the simulated backend's loopback SSH banner.
+        configuration.launchProof.dnsResolver = "static"
+        configuration.launchProof.sshSmokeTimeoutSeconds = 2
         configure(&configuration)
         let store = try SQLiteStore(path: ":memory:")
         try await store.migrate()
@@ -39,8 +42,10 @@ struct TestHost {
             adminSecret: adminSecret, logger: logger)
         let host = TestHost(dependencies: dependencies, backend: backend)
         let app = buildApplication(dependencies)
-        defer { Task { try? await store.close() } }
-        return try await app.test(setup) { client in try await body(host, client) }
+        let result = try await app.test(setup) { client in try await body(host, client) }
+        await backend.shutdown()
+        try await store.close()
+        return result
     }
 }
 

@@ -180,9 +180,46 @@ struct VMRoutesTests {
                     "vm_id", "launch_proof_status", "payment_status", "dns_aaaa_verified", "ssh_smoke_status",
                     "rollback_available", "customer_message", "is_demo", "updated_at",
                 ])
+            // No hostname was ordered, so there is no AAAA record to check; the SSH banner was measured.
+            #expect(status["dns_aaaa_verified"] as? String == "not_run")
+            #expect(status["ssh_smoke_status"] as? String == "passed")
+            #expect(status["payment_status"] as? String == "not_required")
+        }
+    }
+
+    @Test func aFailedLaunchCheckGivesDegradedWithSafeTextAndMeasuredDetail() async throws {
+        try await TestHost.run { host, client in
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial","hostname":"unresolved.example.com"}"#,
+                headers: host.serviceAuth)
+            let id = try #require(try created.json()["vm_id"] as? String)
+            let status = try await client.waitForState(id, in: ["degraded", "provisioned"])
+            #expect(status["launch_proof_status"] as? String == "degraded")
+            #expect(status["dns_aaaa_verified"] as? String == "failed")
+            #expect(status["ssh_smoke_status"] as? String == "passed")
+            let publicText = try await client.execute(uri: "/v1/vm/\(id)/status", method: .get).bodyText
+            #expect(!publicText.contains("unresolved.example.com"))
+            #expect(!publicText.contains("AAAA"))
+            let full = try await client.execute(uri: "/v1/vm/\(id)", method: .get, headers: host.serviceAuth).json()
+            #expect((full["operator_message"] as? String)?.contains("dns_aaaa failed") == true)
+            #expect(full["dns_aaaa_checked_at"] is String)
+            #expect(full["ssh_smoke_checked_at"] is String)
+        }
+    }
+
+    @Test func disabledChecksStayNotRun() async throws {
+        try await TestHost.run(configure: {
+            $0.launchProof.dnsAAAAEnabled = false
+            $0.launchProof.sshSmokeEnabled = false
+        }) { host, client in
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial","hostname":"x.example.com"}"#,
+                headers: host.serviceAuth)
+            let id = try #require(try created.json()["vm_id"] as? String)
+            let status = try await client.waitForState(id, in: ["provisioned", "degraded"])
+            #expect(status["launch_proof_status"] as? String == "provisioned")
             #expect(status["dns_aaaa_verified"] as? String == "not_run")
             #expect(status["ssh_smoke_status"] as? String == "not_run")
-            #expect(status["payment_status"] as? String == "not_required")
         }
     }
 

@@ -11,6 +11,7 @@ extension AllocationRecord {
             "release_requested", "vm", "dns_aaaa", "dns_checked_at", "ssh_smoke", "ssh_checked_at",
             "customer_message", "operator_message", "failure_code", "rollback_available", "lease_owner",
             "lease_expires_at", "attempts", "created_at", "updated_at", "provisioned_at", "released_at", "deleted_at",
+            "dns_detail", "ssh_detail",
         ]
     }
 
@@ -53,6 +54,8 @@ extension AllocationRecord {
         provisionedAt = date("provisioned_at")
         releasedAt = date("released_at")
         deletedAt = date("deleted_at")
+        dnsDetail = row["dns_detail"]
+        sshDetail = row["ssh_detail"]
     }
 
     /// The column values, in ``Columns/all`` order.
@@ -65,7 +68,7 @@ extension AllocationRecord {
             sshSmoke.rawValue, sshCheckedAt?.timeIntervalSince1970, customerMessage, operatorMessage, failureCode,
             rollbackAvailable, leaseOwner, leaseExpiresAt?.timeIntervalSince1970, attempts,
             createdAt.timeIntervalSince1970, updatedAt.timeIntervalSince1970, provisionedAt?.timeIntervalSince1970,
-            releasedAt?.timeIntervalSince1970, deletedAt?.timeIntervalSince1970,
+            releasedAt?.timeIntervalSince1970, deletedAt?.timeIntervalSince1970, dnsDetail, sshDetail,
         ]
     }
 }

@@ -80,6 +80,13 @@ enum Migrations {
                     CREATE INDEX audit_kind ON audit_events(kind, id);
                     """)
         }
+        migrator.registerMigration("v3: launch check details") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE allocations ADD COLUMN dns_detail TEXT;
+                    ALTER TABLE allocations ADD COLUMN ssh_detail TEXT;
+                    """)
+        }
         return migrator
     }
 }
