@@ -58,3 +58,14 @@ public struct LaunchProofChecker: Sendable {
         return text
     }
 }
+
+extension LaunchProofChecker {
+    /// A checker that measures nothing: both checks read `not_run`. For callers (tests, tools)
+    /// that provision without launch proof; `serve` always builds one from `launch_proof:`.
+    public static var disabled: LaunchProofChecker {
+        var configuration = LaunchProofConfiguration()
+        configuration.dnsAAAAEnabled = false
+        configuration.sshSmokeEnabled = false
+        return LaunchProofChecker(configuration: configuration, resolver: StaticAAAAResolver([:]))
+    }
+}

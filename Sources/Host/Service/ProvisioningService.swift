@@ -22,7 +22,7 @@ public struct ProvisioningService: Sendable {
 
     public init(
         store: any Store, backend: any Provisioner, plans: [String: PlanSpec], metrics: ServiceMetrics,
-        checker: LaunchProofChecker,
+        checker: LaunchProofChecker = .disabled,
         teardownAttempts: Int = 4, teardownBaseDelay: Duration = .milliseconds(100),
         releaseRetryDelay: TimeInterval = 30
     ) {
