@@ -1,0 +1,132 @@
+import Host
+import ProvisionerAPI
+import Testing
+
+struct HostConfigurationDecodingTests {
+    /// One bad config and the exact error it must give.
+    struct BadConfig: Sendable, CustomTestStringConvertible {
+        var name: String
+        var yaml: String
+        var path: String
+        var line: Int
+        var column: Int
+        var message: String
+        var testDescription: String { name }
+
+        /// `bad.yaml:LINE:COLUMN: PATH: message`.
+        var expectedDescription: String { "bad.yaml:\(line):\(column): \(path): \(message)" }
+    }
+
+    static let badConfigs: [BadConfig] = [
+        BadConfig(
+            name: "unknown top-level key suggests the close one",
+            yaml: "server:\n  port: 8080\nservr:\n  host: x\n",
+            path: "servr", line: 4, column: 3, message: "unknown key 'servr'; did you mean 'server'?"),
+        BadConfig(
+            name: "unknown nested key suggests the close one",
+            yaml: "server:\n  prot: 80\n",
+            path: "server.prot", line: 2, column: 9, message: "unknown key 'prot'; did you mean 'port'?"),
+        BadConfig(
+            name: "wrong type",
+            yaml: "server:\n  port: eighty\n",
+            path: "server.port", line: 2, column: 9, message: "expected an integer, found 'eighty'"),
+        BadConfig(
+            name: "port out of range",
+            yaml: "server:\n  port: 70000\n",
+            path: "server.port", line: 2, column: 9, message: "70000 is out of range 0...65535"),
+        BadConfig(
+            name: "unknown backend suggests the linked one",
+            yaml: "provisioner:\n  backend: simulatd\n",
+            path: "provisioner.backend", line: 2, column: 12,
+            message: "unknown backend 'simulatd'; this build links: simulated; did you mean 'simulated'?"),
+        BadConfig(
+            name: "inline secret instead of an env var name",
+            yaml: "server:\n  admin_secret_env: hunter2 hunter2\n",
+            path: "server.admin_secret_env", line: 2, column: 21,
+            message:
+                "expected the NAME of an environment variable (like MY_SECRET); secrets are never written inline"),
+        BadConfig(
+            name: "empty plans",
+            yaml: "plans: {}\n",
+            path: "plans", line: 1, column: 8,
+            message: "expected a mapping of plan names to plans, with at least one plan"),
+        BadConfig(
+            name: "bad plan name",
+            yaml: "plans:\n  Big Plan: { price_cents: 100 }\n",
+            path: "plans.Big Plan", line: 2, column: 13,
+            message: "plan name 'Big Plan' must be lowercase letters, digits, '-' or '_' (at most 63)"),
+        BadConfig(
+            name: "negative plan price",
+            yaml: "plans:\n  small: { price_cents: -1 }\n",
+            path: "plans.small.price_cents", line: 2, column: 25, message: "-1 is out of range 0...100000000"),
+        BadConfig(
+            name: "unknown store kind",
+            yaml: "store:\n  kind: postgres\n",
+            path: "store.kind", line: 2, column: 9,
+            message: "unknown store kind 'postgres'; this build supports: sqlite"),
+        BadConfig(
+            name: "down_after_s below stale_after_s",
+            yaml: "reconcile:\n  stale_after_s: 600\n  down_after_s: 300\n",
+            path: "reconcile.down_after_s", line: 3, column: 17,
+            message: "down_after_s (300) must not be less than stale_after_s (600)"),
+        BadConfig(
+            name: "blocked port out of range",
+            yaml: "limits:\n  blocked_ports: [25, 0]\n",
+            path: "limits.blocked_ports[1]", line: 2, column: 23, message: "0 is out of range 1...65535"),
+        BadConfig(
+            name: "section of the wrong kind",
+            yaml: "server: 8080\n",
+            path: "server", line: 1, column: 9, message: "expected a mapping, found a scalar"),
+    ]
+
+    @Test(arguments: badConfigs)
+    func badConfigNamesFileLineColumnPathAndProblem(_ bad: BadConfig) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoaderTests.loader.decode(text: bad.yaml, source: "bad.yaml")
+        }
+        #expect(error.source == "bad.yaml")
+        #expect(error.path == bad.path)
+        #expect(error.mark == ConfigNode.Mark(line: bad.line, column: bad.column))
+        #expect(error.message == bad.message)
+        #expect(error.description == bad.expectedDescription)
+    }
+
+    @Test func inlineSecretIsNotEchoedInTheError() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoaderTests.loader.decode(
+                text: "server:\n  service_token_env: s3cr3t-t0ken-value\n", source: "bad.yaml")
+        }
+        #expect(error.path == "server.service_token_env")
+        #expect(!error.description.contains("s3cr3t"))
+    }
+
+    @Test func overridesAreDecoded() throws {
+        let yaml = """
+            server: { host: 0.0.0.0, port: 0, admin_secret_env: MY_ADMIN, max_body_bytes: 2048 }
+            store: { path: /tmp/x.sqlite, synchronous: NORMAL }
+            plans:
+              big: { vcpus: 4, memory_mib: 8192, disk_gib: 80, price_cents: 4_000 }
+            limits: { max_paid_vms_per_user: 0, blocked_ports: [] }
+            reconcile: { stale_after_s: 10, down_after_s: 10 }
+            worker: { concurrency: 2, lease_s: 30, poll_interval_ms: 100 }
+            """
+        let configuration = try ConfigLoaderTests.loader.decode(text: yaml, source: "ok.yaml")
+        #expect(configuration.server.host == "0.0.0.0")
+        #expect(configuration.server.port == 0)
+        #expect(configuration.server.adminSecretEnv == "MY_ADMIN")
+        #expect(configuration.server.serviceTokenEnv == "PROVISIONER_SERVICE_TOKEN")
+        #expect(configuration.server.maxBodyBytes == 2048)
+        #expect(configuration.store.path == "/tmp/x.sqlite")
+        #expect(configuration.store.synchronous == "normal")
+        #expect(
+            configuration.plans == [
+                "big": PlanSpec(name: "big", vcpus: 4, memoryMiB: 8192, diskGiB: 80, priceCents: 4000)
+            ])
+        #expect(configuration.limits.maxPaidVMsPerUser == 0)
+        #expect(configuration.limits.blockedPorts.isEmpty)
+        #expect(configuration.reconcile.downAfterSeconds == 10)
+        #expect(configuration.worker.concurrency == 2)
+        #expect(configuration.worker.leaseSeconds == 30)
+        #expect(configuration.worker.pollIntervalMilliseconds == 100)
+    }
+}

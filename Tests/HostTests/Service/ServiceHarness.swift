@@ -1,0 +1,151 @@
+import Foundation
+import Host
+import Logging
+import ProvisionerAPI
+import SimulatedProvisioner
+import Synchronization
+
+/// The service layer over a migrated in-memory store and a simulated backend, built per test.
+struct ServiceHarness {
+    static let logger = Logger(label: "test.service", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    let configuration: HostConfiguration
+    let store: any Store
+    let sqlite: SQLiteStore
+    let simulated: SimulatedProvisioner
+    let backend: any Provisioner
+    let signal: WorkSignal
+    let orders: OrderService
+    let provisioning: ProvisioningService
+    var logger: Logger { Self.logger }
+
+    /// Builds the services, runs `body`, then closes the store.
+    ///
+    /// - Parameters:
+    ///   - simulated: The simulated backend's configuration (no delay by default).
+    ///   - configure: Changes to the default configuration.
+    ///   - wrapStore: Wraps the real store, e.g. to inject failures.
+    ///   - wrapBackend: Wraps the simulated backend, e.g. to count calls.
+    static func with<T>(
+        simulated: SimulatedProvisionerConfiguration = .init(provisionDelayMilliseconds: 0),
+        configure: (inout HostConfiguration) -> Void = { _ in },
+        wrapStore: (SQLiteStore) -> any Store = { $0 },
+        wrapBackend: (SimulatedProvisioner) -> any Provisioner = { $0 },
+        _ body: (ServiceHarness) async throws -> T
+    ) async throws -> T {
+        var configuration = HostConfiguration()
+        configuration.worker.pollIntervalMilliseconds = 50
+        configure(&configuration)
+        let sqlite = try SQLiteStore(path: ":memory:")
+        try await sqlite.migrate()
+        let store = wrapStore(sqlite)
+        let simulatedBackend = SimulatedProvisioner(configuration: simulated)
+        let backend = wrapBackend(simulatedBackend)
+        let signal = WorkSignal()
+        let metrics = ServiceMetrics()
+        let harness = ServiceHarness(
+            configuration: configuration, store: store, sqlite: sqlite, simulated: simulatedBackend, backend: backend,
+            signal: signal,
+            orders: OrderService(
+                store: store, backend: backend, configuration: configuration, signal: signal, metrics: metrics),
+            provisioning: ProvisioningService(
+                store: store, backend: backend, plans: configuration.plans, metrics: metrics,
+                teardownBaseDelay: .milliseconds(1)))
+        do {
+            let result = try await body(harness)
+            try await sqlite.close()
+            return result
+        } catch {
+            try? await sqlite.close()
+            throw error
+        }
+    }
+
+    /// Creates an order for `plan` (free `trial` by default).
+    func order(
+        user: String = "user-1", plan: String = "trial", key: String? = nil, openPorts: [Int] = []
+    ) async throws -> AllocationRecord {
+        try await orders.createOrder(
+            NewOrder(userID: user, plan: plan, openPorts: openPorts), idempotencyKey: key, requestID: nil,
+            logger: logger
+        ).record
+    }
+}
+
+/// Forwards to a backend and counts the mutating calls.
+final class CountingProvisioner: Provisioner {
+    let base: any Provisioner
+    private let counts = Mutex((allocate: 0, release: 0))  // the only mutable state
+
+    init(_ base: any Provisioner) { self.base = base }
+
+    var name: String { base.name }
+    var isDemo: Bool { base.isDemo }
+    var allocateCalls: Int { counts.withLock { $0.allocate } }
+    var releaseCalls: Int { counts.withLock { $0.release } }
+
+    func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
+        counts.withLock { $0.allocate += 1 }
+        return try await base.allocate(request, logger: logger)
+    }
+
+    func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        counts.withLock { $0.release += 1 }
+        try await base.release(allocation, logger: logger)
+    }
+
+    func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
+        try await base.status(allocation, logger: logger)
+    }
+}
+
+/// A ``Store`` that forwards to a real one but fails every transition to `provisioned` or
+/// `degraded`: the commit of a finished provisioning (`finalize`).
+struct FinalizeFailingStore: Store {
+    struct InjectedFailure: Error, CustomStringConvertible {
+        var description: String { "injected: the finalize commit failed" }
+    }
+
+    let base: any Store
+
+    func migrate() async throws { try await base.migrate() }
+    func ping() async throws { try await base.ping() }
+    func close() async throws { try await base.close() }
+
+    func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
+        -> InsertOrderOutcome
+    {
+        try await base.insertOrder(record, maxActivePaid: maxActivePaid, audit: audit)
+    }
+
+    func allocation(id: String) async throws -> AllocationRecord? { try await base.allocation(id: id) }
+    func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
+        try await base.allocation(idempotencyKey: idempotencyKey)
+    }
+    func allocations(userID: String) async throws -> [AllocationRecord] { try await base.allocations(userID: userID) }
+
+    func transition(
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
+        audit: [AuditEvent]
+    ) async throws -> TransitionOutcome {
+        if change.state == .provisioned || change.state == .degraded { throw InjectedFailure() }
+        return try await base.transition(id: id, from: from, change: change, journal: journal, audit: audit)
+    }
+
+    func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord] {
+        try await base.claimWork(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit)
+    }
+
+    func unfinishedJournalEntries() async throws -> [JournalEntry] { try await base.unfinishedJournalEntries() }
+    func journalEntries(allocationID: String) async throws -> [JournalEntry] {
+        try await base.journalEntries(allocationID: allocationID)
+    }
+
+    func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
+    func auditEvents(matching filter: AuditFilter, limit: Int, beforeID: Int64?) async throws -> [AuditEvent] {
+        try await base.auditEvents(matching: filter, limit: limit, beforeID: beforeID)
+    }
+    func auditEvents(allocationID: String) async throws -> [AuditEvent] {
+        try await base.auditEvents(allocationID: allocationID)
+    }
+}
