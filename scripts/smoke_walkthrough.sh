@@ -24,7 +24,7 @@ set +e
 code=$?
 set -e
 [ "$code" -eq 78 ] || fail "check-config bad.yaml exited $code, expected 78"
-grep -q "bad.yaml:3:9: server.prot: unknown key 'prot'; did you mean 'port'?" bad.err || fail "unexpected error text: $(cat bad.err)"
+grep -q "bad.yaml:3:3: server.prot: unknown key 'prot'; did you mean 'port'?" bad.err || fail "unexpected error text: $(cat bad.err)"
 set +e
 "$bin" serve --config bad.yaml 2>/dev/null
 code=$?

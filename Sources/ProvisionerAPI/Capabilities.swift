@@ -16,3 +16,10 @@ public protocol ReadinessChecking: Provisioner {
     /// Throws a ``ProvisionerError`` when the backend cannot serve requests now.
     func checkReadiness(logger: Logger) async throws
 }
+
+/// An optional capability: a backend that holds resources (sessions, listeners) to give back when
+/// the service stops. The Host calls ``shutdown()`` once, after the last request has finished.
+public protocol ShutdownHandling: Provisioner {
+    /// Releases what the backend holds; calls after this may fail with `backend_unavailable`.
+    func shutdown() async
+}

@@ -29,6 +29,12 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
             message: message)
     }
 
+    /// Creates an error about `node`'s key path, located at `mark` when given (for example where
+    /// the key, rather than its value, is written).
+    public init(node: ConfigNode, at mark: ConfigNode.Mark?, message: String) {
+        self.init(source: node.source, path: node.pathString, mark: mark ?? node.mark, message: message)
+    }
+
     /// `FILE:LINE:COLUMN: PATH: message`.
     public var description: String {
         let position = mark.map { "\(source):\($0.line):\($0.column)" } ?? source

@@ -19,10 +19,10 @@ extension ConfigNode {
                 } else {
                     message += "; allowed keys: \(allowedKeys.joined(separator: ", "))"
                 }
-                throw ConfigError(node: entry.value, message: message)
+                throw ConfigError(node: entry.value, at: entry.keyMark, message: message)
             }
             guard seen.insert(entry.key).inserted else {
-                throw ConfigError(node: entry.value, message: "key '\(entry.key)' appears twice")
+                throw ConfigError(node: entry.value, at: entry.keyMark, message: "key '\(entry.key)' appears twice")
             }
         }
         return ConfigMapping(node: self, entries: entries)

@@ -23,10 +23,13 @@ public struct ConfigNode: Sendable, Hashable {
         public var key: String
         /// The value, whose ``ConfigNode/path`` ends with ``key``.
         public var value: ConfigNode
+        /// Where the key itself is written, for errors about the key (unknown, repeated).
+        public var keyMark: Mark?
         /// Creates an entry.
-        public init(key: String, value: ConfigNode) {
+        public init(key: String, value: ConfigNode, keyMark: Mark? = nil) {
             self.key = key
             self.value = value
+            self.keyMark = keyMark
         }
     }
 

@@ -55,10 +55,18 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("listening", metadata: ["url": "http://\(server.host):\(boundPort)"])
             FileHandle.standardOutput.write(Data("provisioner listening on http://\(server.host):\(boundPort)\n".utf8))
         }
+        var serverError: (any Error)?
         do {
             try await app.runService()
         } catch {
-            logger.error("server stopped with an error", metadata: ["error": "\(error)"])
+            serverError = error
+        }
+        // The server and worker have stopped: give back what the backend holds, then close the store.
+        if let backend = startup.dependencies.backend as? any ShutdownHandling {
+            await backend.shutdown()
+        }
+        if let serverError {
+            logger.error("server stopped with an error", metadata: ["error": "\(serverError)"])
             try? await startup.dependencies.store.close()
             throw ExitCode.failure
         }

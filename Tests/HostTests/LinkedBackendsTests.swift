@@ -53,7 +53,7 @@ struct LinkedBackendsTests {
         }
         #expect(
             error.description
-                == "backend.yaml:4:18: provisioner.simulated.failure_rat: unknown key 'failure_rat'; "
+                == "backend.yaml:4:5: provisioner.simulated.failure_rat: unknown key 'failure_rat'; "
                 + "did you mean 'failure_rate'?")
     }
 
@@ -73,7 +73,7 @@ struct LinkedBackendsTests {
             try makeBackend("provisioner:\n  xcpng:\n    url: https://x\n")
         }
         #expect(error.path == "provisioner.xcpng")
-        #expect(error.mark == ConfigNode.Mark(line: 3, column: 5))
+        #expect(error.mark == ConfigNode.Mark(line: 2, column: 3))  // where the key is written
         #expect(error.message.hasPrefix("unknown key 'xcpng'"))
     }
 }

@@ -37,7 +37,10 @@ public enum YAMLConfigParser {
                         message: "mapping keys must be plain strings")
                 }
                 let child = try convert(value, path: path + [keyScalar.string], source: source)
-                entries.append(ConfigNode.Entry(key: keyScalar.string, value: child))
+                entries.append(
+                    ConfigNode.Entry(
+                        key: keyScalar.string, value: child,
+                        keyMark: key.mark.map { ConfigNode.Mark(line: $0.line, column: $0.column) }))
             }
             return ConfigNode(content: .mapping(entries), path: path, mark: mark, source: source)
         case .sequence(let sequence):

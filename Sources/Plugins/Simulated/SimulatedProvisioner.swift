@@ -8,7 +8,7 @@ import Synchronization
 /// It is the in-core reference implementation of ``Provisioner`` and can inject the failures the
 /// framework must survive. It never marks a launch check as passed: its VMs go through the same
 /// verification path as real ones.
-public final class SimulatedProvisioner: Provisioner, CapacityReporting, ReadinessChecking {
+public final class SimulatedProvisioner: Provisioner, CapacityReporting, ReadinessChecking, ShutdownHandling {
     /// The backend kind in config.
     public static let kind = "simulated"
 

@@ -21,11 +21,12 @@ struct HostConfigurationDecodingTests {
         BadConfig(
             name: "unknown top-level key suggests the close one",
             yaml: "server:\n  port: 8080\nservr:\n  host: x\n",
-            path: "servr", line: 4, column: 3, message: "unknown key 'servr'; did you mean 'server'?"),
+            // The key's position, not its value's.
+            path: "servr", line: 3, column: 1, message: "unknown key 'servr'; did you mean 'server'?"),
         BadConfig(
             name: "unknown nested key suggests the close one",
             yaml: "server:\n  prot: 80\n",
-            path: "server.prot", line: 2, column: 9, message: "unknown key 'prot'; did you mean 'port'?"),
+            path: "server.prot", line: 2, column: 3, message: "unknown key 'prot'; did you mean 'port'?"),
         BadConfig(
             name: "wrong type",
             yaml: "server:\n  port: eighty\n",

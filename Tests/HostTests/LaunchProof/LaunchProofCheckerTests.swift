@@ -1,5 +1,7 @@
 import Host
+import Logging
 import ProvisionerAPI
+import SimulatedProvisioner
 import Testing
 
 struct LaunchProofCheckerTests {
@@ -78,5 +80,20 @@ struct LaunchProofCheckerTests {
         #expect(result.dns == .notRun)
         #expect(result.ssh.status == .failed)
         #expect(result.ssh.detail == "connection refused")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func simulatedBannerListenerPassesTheSSHCheck() async throws {
+        let backend = SimulatedProvisioner(configuration: .init(provisionDelayMilliseconds: 0, sshBannerListener: true))
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let request = AllocationRequest(
+            allocationID: "sim-1", userID: "user-1", plan: PlanSpec(name: "small"), hostname: "vm1.example.test")
+        let vm = try await backend.allocate(request, logger: logger)
+        let checker = LaunchProofChecker(configuration: configuration(), resolver: resolver)
+        let result = await checker.verify(hostname: nil, vm: vm)
+        await backend.shutdown()
+        #expect(result.ssh.status == .passed)
+        #expect(result.ssh.detail == "connected, banner 'SSH-2.0-SimulatedProvisioner'")
+        #expect(result.dns.status == .passed, "the static table maps vm1.example.test to the first simulated address")
     }
 }
