@@ -128,6 +128,68 @@ struct ProvisioningWorkerTests {
     }
 }
 
+extension ProvisioningWorkerTests {
+    @Test(.timeLimit(.minutes(1)))
+    func gracefulShutdownLetsInFlightProvisioningFinishAndCommit() async throws {
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (gate, gateContinuation) = AsyncStream.makeStream(of: Void.self)
+        try await ServiceHarness.with(
+            wrapBackend: { GatedProvisioner($0, started: startedContinuation, gate: gate) }
+        ) { harness in
+            let order = try await harness.order(plan: "trial")
+            let worker = ProvisioningWorker(
+                store: harness.store, provisioning: harness.provisioning, configuration: harness.configuration.worker,
+                signal: harness.signal, logger: harness.logger, owner: "worker-shutting-down")
+            let group = ServiceGroup(
+                services: [worker], gracefulShutdownSignals: [], cancellationSignals: [], logger: harness.logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var startedIterator = started.makeAsyncIterator()
+                _ = await startedIterator.next()  // the backend call is in flight
+                await group.triggerGracefulShutdown()
+                gateContinuation.yield()  // let the backend answer only after shutdown began
+                try await tasks.waitForAll()  // the worker returns only once its work is committed
+            }
+            let record = try #require(try await harness.store.allocation(id: order.id))
+            #expect(record.state == .provisioned)
+            #expect(record.leaseOwner == nil)
+            #expect(try await harness.store.unfinishedJournalEntries().isEmpty)
+        }
+    }
+}
+
+/// Signals when `allocate` starts and answers only when the gate opens.
+private final class GatedProvisioner: Provisioner {
+    let inner: SimulatedProvisioner
+    let started: AsyncStream<Void>.Continuation
+    let gate: AsyncStream<Void>
+
+    init(_ inner: SimulatedProvisioner, started: AsyncStream<Void>.Continuation, gate: AsyncStream<Void>) {
+        self.inner = inner
+        self.started = started
+        self.gate = gate
+    }
+
+    var name: String { inner.name }
+    var isDemo: Bool { inner.isDemo }
+
+    func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
+        started.yield()
+        for await _ in gate { break }
+        // A worker that cancelled in-flight work on shutdown would end up here: make it visible.
+        if Task.isCancelled { throw ProvisionerError.timeout("cancelled in flight") }
+        return try await inner.allocate(request, logger: logger)
+    }
+
+    func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        try await inner.release(allocation, logger: logger)
+    }
+
+    func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
+        try await inner.status(allocation, logger: logger)
+    }
+}
+
 private struct WorkerTestTimeout: Error, CustomStringConvertible {
     var description: String
 }
