@@ -50,6 +50,8 @@ enum AllocationViews {
             ("dns_aaaa_checked_at", .date(record.dnsCheckedAt)),
             ("ssh_smoke_status", .string(record.sshSmoke.rawValue)),
             ("ssh_smoke_checked_at", .date(record.sshCheckedAt)),
+            ("dns_aaaa_detail", .string(record.dnsDetail)),
+            ("ssh_smoke_detail", .string(record.sshDetail)),
             ("rollback_available", .bool(record.rollbackAvailable)),
             ("release_requested", .bool(record.releaseRequested)),
             ("failure_code", .string(record.failureCode)),

@@ -204,6 +204,8 @@ struct VMRoutesTests {
             #expect((full["operator_message"] as? String)?.contains("dns_aaaa failed") == true)
             #expect(full["dns_aaaa_checked_at"] is String)
             #expect(full["ssh_smoke_checked_at"] is String)
+            #expect((full["dns_aaaa_detail"] as? String)?.contains("unresolved.example.com") == true)
+            #expect((full["ssh_smoke_detail"] as? String)?.contains("SSH-2.0-") == true)
         }
     }
 

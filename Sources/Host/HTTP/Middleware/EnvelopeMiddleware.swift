@@ -29,10 +29,13 @@ public struct EnvelopeMiddleware: RouterMiddleware {
             response.headers[.requestID] = context.requestID
         } catch {
             let apiError = APIError(wrapping: error)
-            if apiError.status.code >= 500, apiError.status.code != 503 {
-                context.logger.error(
-                    "request failed", metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
-            } else {
+            switch apiError.status.code {
+            case 500...:
+                let level: Logger.Level = apiError.status.code == 500 ? .error : .warning
+                context.logger.log(
+                    level: level, "request failed",
+                    metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
+            default:
                 context.logger.debug(
                     "request refused", metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
             }
