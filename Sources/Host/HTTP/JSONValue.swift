@@ -31,13 +31,12 @@ public enum JSONValue: Sendable, Equatable {
     /// An RFC 3339 timestamp with milliseconds, or `null`.
     static func date(_ value: Date?) -> JSONValue {
         guard let value else { return .null }
-        return .string(value.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        return .string(timestamp(value))
     }
 
-    /// The string, when this is one.
-    var stringValue: String? {
-        if case .string(let value) = self { return value }
-        return nil
+    /// The one timestamp format of every response and page: RFC 3339 with milliseconds, UTC.
+    static func timestamp(_ value: Date) -> String {
+        value.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// The value of `key` in an object.

@@ -107,7 +107,7 @@ public struct OrderService: Sendable {
                     at: Date(), kind: "payment.not_paid", allocationID: id, userID: record.userID, actor: "service",
                     requestID: requestID, detail: "status=\(status)")
             ])
-            return try await allocation(id: id)
+            return record
         }
         if record.paymentStatus == .paid {
             return record  // idempotent: already paid
@@ -203,9 +203,10 @@ public struct OrderService: Sendable {
         }
     }
 
-    /// One allocation, or `not_found`.
+    /// One allocation, or `not_found`. Soft-deleted rows are failed orders whose result could not
+    /// be stored; they stay readable so the caller sees `failed` with `rollback_available`.
     public func allocation(id: String) async throws -> AllocationRecord {
-        guard let record = try await store.allocation(id: id), record.deletedAt == nil || record.state == .failed else {
+        guard let record = try await store.allocation(id: id) else {
             throw ProvisionerError.notFound("No VM with this id.")
         }
         return record

@@ -69,15 +69,11 @@ struct EndToEndTests {
     private func withRunningServer(
         maxBodyBytes: Int = 1_048_576, _ body: @Sendable (String, SimulatedProvisioner) async throws -> Void
     ) async throws {
-        var configuration = HostConfiguration()
+        var configuration = HostConfiguration.hermeticForTests()
         configuration.server.host = "127.0.0.1"
-        configuration.server.port = 0
         configuration.server.maxBodyBytes = maxBodyBytes
-        configuration.worker.pollIntervalMilliseconds = 50
         // The first VM of a fresh simulated backend is 2001:db8::1; the AAAA check is measured against it.
-        configuration.launchProof.dnsResolver = "static"
         configuration.launchProof.dnsStaticRecords = ["e2e.example.com": ["2001:db8::1"]]
-        configuration.launchProof.sshSmokeTimeoutSeconds = 2
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("provisioner.sqlite").path)

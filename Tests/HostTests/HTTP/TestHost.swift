@@ -25,12 +25,7 @@ struct TestHost {
         wrap: (SimulatedProvisioner) -> any Provisioner = { $0 },
         _ body: @escaping @Sendable (TestHost, any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        var configuration = HostConfiguration()
-        configuration.server.port = 0
-        configuration.worker.pollIntervalMilliseconds = 50
-        // Hermetic launch checks: a static resolver, and the simulated backend's loopback SSH banner.
-        configuration.launchProof.dnsResolver = "static"
-        configuration.launchProof.sshSmokeTimeoutSeconds = 2
+        var configuration = HostConfiguration.hermeticForTests()
         configure(&configuration)
         let store = try SQLiteStore(path: ":memory:")
         try await store.migrate()
@@ -92,5 +87,18 @@ extension TestClientProtocol {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+}
+
+extension HostConfiguration {
+    /// The defaults with an OS-chosen port, a fast worker poll, and hermetic launch checks: a
+    /// static resolver (no machine DNS) and a short SSH timeout for the simulated banner listener.
+    static func hermeticForTests() -> HostConfiguration {
+        var configuration = HostConfiguration()
+        configuration.server.port = 0
+        configuration.worker.pollIntervalMilliseconds = 50
+        configuration.launchProof.dnsResolver = "static"
+        configuration.launchProof.sshSmokeTimeoutSeconds = 2
+        return configuration
     }
 }

@@ -57,7 +57,7 @@ struct AdminRoutes {
             ],
             "events": events.map { event -> [String: Any] in
                 [
-                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.date(event.at).stringValue ?? "",
+                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.timestamp(event.at),
                     "kind": event.kind, "vm_id": event.allocationID ?? "", "user_id": event.userID ?? "",
                     "actor": event.actor, "request_id": event.requestID ?? "", "detail": event.detail ?? "",
                 ]
