@@ -8,12 +8,22 @@ public struct BackendContext: Sendable {
     public var environment: [String: String]
     /// A directory the backend may keep state files in.
     public var dataDirectory: String
+    /// The durable record of which resource each allocation holds, scoped to this backend.
+    /// The Host always provides one; `nil` only in tests that need none.
+    public var claims: (any ClaimLedger)?
+    /// Durable storage for this backend's catalog, shared by replicas. `nil` as for ``claims``.
+    public var catalog: (any CatalogStore)?
 
     /// Creates a context.
-    public init(logger: Logger, environment: [String: String] = [:], dataDirectory: String = "data") {
+    public init(
+        logger: Logger, environment: [String: String] = [:], dataDirectory: String = "data",
+        claims: (any ClaimLedger)? = nil, catalog: (any CatalogStore)? = nil
+    ) {
         self.logger = logger
         self.environment = environment
         self.dataDirectory = dataDirectory
+        self.claims = claims
+        self.catalog = catalog
     }
 }
 

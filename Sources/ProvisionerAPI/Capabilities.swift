@@ -23,3 +23,31 @@ public protocol ShutdownHandling: Provisioner {
     /// Releases what the backend holds; calls after this may fail with `backend_unavailable`.
     func shutdown() async
 }
+
+/// One resource a backend created and tagged as the Host's.
+public struct InventoryItem: Sendable, Hashable {
+    /// The backend's identifier (a XAPI VM UUID, a simulated VM id).
+    public var backendRef: String
+    /// The allocation id the resource is tagged with; `nil` when it carries our owner tag but no
+    /// allocation id.
+    public var allocationID: String?
+    /// A human-readable name, if the backend has one.
+    public var name: String?
+
+    /// Creates an inventory item.
+    public init(backendRef: String, allocationID: String?, name: String? = nil) {
+        self.backendRef = backendRef
+        self.allocationID = allocationID
+        self.name = name
+    }
+}
+
+/// An optional capability: a backend that can list every resource it created, with the
+/// allocation tag, so the Host can find resources that no active allocation owns (orphans) and
+/// find a resource by allocation id during crash recovery.
+public protocol InventoryListing: Provisioner {
+    /// Every resource carrying this Host's owner tag.
+    ///
+    /// - Throws: ``ProvisionerError`` with `backend_unavailable` or `timeout`.
+    func listInventory(logger: Logger) async throws -> [InventoryItem]
+}

@@ -1,4 +1,5 @@
 public import Foundation
+public import ProvisionerAPI
 
 /// The outcome of inserting a new order.
 public enum InsertOrderOutcome: Sendable, Equatable {
@@ -46,11 +47,16 @@ public protocol Store: Sendable {
     /// A user's allocations, newest first, without soft-deleted ones.
     func allocations(userID: String) async throws -> [AllocationRecord]
 
+    /// Allocations matching `filter`, newest first, `limit` of them after skipping `offset`.
+    func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws -> [AllocationRecord]
+    /// How many allocations (not soft-deleted) are in each state; absent states have none.
+    func allocationCountsByState() async throws -> [LaunchProofStatus: Int]
+
     /// Applies `change` when the allocation is in one of `from`, with an optional journal
-    /// mutation and audit events, in one transaction.
+    /// mutation, audit events and lifecycle events, in one transaction.
     func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent]
+        audit: [AuditEvent], events: [LifecycleEvent]
     ) async throws -> TransitionOutcome
 
     /// Leases up to `limit` allocations needing work (paid, provisioning, releasing) whose lease
@@ -69,4 +75,52 @@ public protocol Store: Sendable {
     func auditEvents(matching filter: AuditFilter, limit: Int, beforeID: Int64?) async throws -> [AuditEvent]
     /// Audit events of one allocation, oldest first.
     func auditEvents(allocationID: String) async throws -> [AuditEvent]
+
+    /// Appends lifecycle events outside a transition.
+    func appendEvents(_ events: [LifecycleEvent]) async throws
+    /// Lifecycle events matching `filter`, newest first, at most `limit`, with ids below
+    /// `beforeID` when given.
+    func lifecycleEvents(matching filter: LifecycleEventFilter, limit: Int, beforeID: Int64?) async throws
+        -> [LifecycleEvent]
+    /// Lifecycle events of one allocation, oldest first.
+    func lifecycleEvents(allocationID: String) async throws -> [LifecycleEvent]
+
+    /// Creates the user, or sets the forge id of an existing one when `forgeID` is not `nil`.
+    func upsertUser(id: String, forgeID: String?, now: Date) async throws -> UserRecord
+    /// One user, if known.
+    func user(id: String) async throws -> UserRecord?
+
+    /// Claims a backend resource for an allocation (see ``ClaimLedger/claim(_:for:)``); one
+    /// claim per resource and one per allocation within a namespace, enforced by unique keys.
+    func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
+        -> ClaimOutcome
+    /// The claim an allocation holds in a namespace, if any.
+    func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim?
+    /// Moves a claim to `state`, with audit events, in one transaction; `false` when no such claim.
+    func setClaimState(
+        namespace: String, resource: String, allocationID: String, state: ClaimState, note: String?, now: Date,
+        audit: [AuditEvent]
+    ) async throws -> Bool
+    /// Removes a claim, with audit events, in one transaction; `false` when no such claim.
+    func releaseClaim(namespace: String, resource: String, allocationID: String, audit: [AuditEvent]) async throws
+        -> Bool
+    /// Every claim in a namespace, ordered by resource.
+    func resourceClaims(namespace: String) async throws -> [ResourceClaim]
+
+    /// Saves a backend catalog, bumping its generation atomically; returns the new generation.
+    func saveCatalog(namespace: String, payload: String, now: Date) async throws -> Int64
+    /// The catalog of a namespace as last saved, if any.
+    func catalog(namespace: String) async throws -> StoredCatalog?
+    /// The generation of a namespace's catalog, if one was saved.
+    func catalogGeneration(namespace: String) async throws -> Int64?
+}
+
+extension Store {
+    /// Applies `change` with audit events and no lifecycle events.
+    public func transition(
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
+        audit: [AuditEvent]
+    ) async throws -> TransitionOutcome {
+        try await transition(id: id, from: from, change: change, journal: journal, audit: audit, events: [])
+    }
 }

@@ -126,10 +126,18 @@ struct FinalizeFailingStore: Store {
 
     func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent]
+        audit: [AuditEvent], events: [LifecycleEvent]
     ) async throws -> TransitionOutcome {
         if change.state == .provisioned || change.state == .degraded { throw InjectedFailure() }
-        return try await base.transition(id: id, from: from, change: change, journal: journal, audit: audit)
+        return try await base.transition(
+            id: id, from: from, change: change, journal: journal, audit: audit, events: events)
+    }
+
+    func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws -> [AllocationRecord] {
+        try await base.allocations(matching: filter, limit: limit, offset: offset)
+    }
+    func allocationCountsByState() async throws -> [LaunchProofStatus: Int] {
+        try await base.allocationCountsByState()
     }
 
     func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord] {
@@ -147,5 +155,52 @@ struct FinalizeFailingStore: Store {
     }
     func auditEvents(allocationID: String) async throws -> [AuditEvent] {
         try await base.auditEvents(allocationID: allocationID)
+    }
+
+    func appendEvents(_ events: [LifecycleEvent]) async throws { try await base.appendEvents(events) }
+    func lifecycleEvents(matching filter: LifecycleEventFilter, limit: Int, beforeID: Int64?) async throws
+        -> [LifecycleEvent]
+    {
+        try await base.lifecycleEvents(matching: filter, limit: limit, beforeID: beforeID)
+    }
+    func lifecycleEvents(allocationID: String) async throws -> [LifecycleEvent] {
+        try await base.lifecycleEvents(allocationID: allocationID)
+    }
+    func upsertUser(id: String, forgeID: String?, now: Date) async throws -> UserRecord {
+        try await base.upsertUser(id: id, forgeID: forgeID, now: now)
+    }
+    func user(id: String) async throws -> UserRecord? { try await base.user(id: id) }
+
+    func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
+        -> ClaimOutcome
+    {
+        try await base.claimResource(namespace: namespace, resource: resource, allocationID: allocationID, now: now)
+    }
+    func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
+        try await base.resourceClaim(namespace: namespace, allocationID: allocationID)
+    }
+    func setClaimState(
+        namespace: String, resource: String, allocationID: String, state: ClaimState, note: String?, now: Date,
+        audit: [AuditEvent]
+    ) async throws -> Bool {
+        try await base.setClaimState(
+            namespace: namespace, resource: resource, allocationID: allocationID, state: state, note: note, now: now,
+            audit: audit)
+    }
+    func releaseClaim(namespace: String, resource: String, allocationID: String, audit: [AuditEvent]) async throws
+        -> Bool
+    {
+        try await base.releaseClaim(namespace: namespace, resource: resource, allocationID: allocationID, audit: audit)
+    }
+    func resourceClaims(namespace: String) async throws -> [ResourceClaim] {
+        try await base.resourceClaims(namespace: namespace)
+    }
+
+    func saveCatalog(namespace: String, payload: String, now: Date) async throws -> Int64 {
+        try await base.saveCatalog(namespace: namespace, payload: payload, now: now)
+    }
+    func catalog(namespace: String) async throws -> StoredCatalog? { try await base.catalog(namespace: namespace) }
+    func catalogGeneration(namespace: String) async throws -> Int64? {
+        try await base.catalogGeneration(namespace: namespace)
     }
 }

@@ -87,6 +87,50 @@ enum Migrations {
                     ALTER TABLE allocations ADD COLUMN ssh_detail TEXT;
                     """)
         }
+        migrator.registerMigration("v4: resource claims, catalogs, lifecycle events, users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resource_claims (
+                        namespace TEXT NOT NULL,
+                        resource TEXT NOT NULL,
+                        allocation_id TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        note TEXT,
+                        claimed_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (namespace, resource)
+                    );
+                    CREATE UNIQUE INDEX resource_claims_allocation ON resource_claims(namespace, allocation_id);
+
+                    CREATE TABLE backend_catalogs (
+                        namespace TEXT PRIMARY KEY NOT NULL,
+                        generation INTEGER NOT NULL,
+                        payload TEXT NOT NULL,
+                        saved_at REAL NOT NULL
+                    );
+
+                    CREATE TABLE lifecycle_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        allocation_id TEXT,
+                        backend TEXT NOT NULL,
+                        backend_ref TEXT,
+                        detail TEXT
+                    );
+                    CREATE INDEX lifecycle_events_allocation ON lifecycle_events(allocation_id, id);
+                    CREATE INDEX lifecycle_events_kind ON lifecycle_events(kind, id);
+
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        forge_id TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+
+                    CREATE INDEX allocations_created ON allocations(created_at);
+                    """)
+        }
         return migrator
     }
 }

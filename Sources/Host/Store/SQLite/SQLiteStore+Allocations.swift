@@ -54,9 +54,53 @@ extension SQLiteStore {
         }
     }
 
+    public func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws
+        -> [AllocationRecord]
+    {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if !filter.includeDeleted { conditions.append("deleted_at IS NULL") }
+        if let userID = filter.userID {
+            conditions.append("user_id = ?")
+            arguments.append(userID)
+        }
+        if let state = filter.state {
+            conditions.append("state = ?")
+            arguments.append(state.rawValue)
+        }
+        if let backend = filter.backend {
+            conditions.append("backend = ?")
+            arguments.append(backend)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(max(1, limit))
+        arguments.append(max(0, offset))
+        let sql = "SELECT * FROM allocations \(whereClause) ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+        let statementArguments = StatementArguments(arguments)
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(AllocationRecord.init(row:))
+        }
+    }
+
+    public func allocationCountsByState() async throws -> [LaunchProofStatus: Int] {
+        try await writer.read { db in
+            var counts: [LaunchProofStatus: Int] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT state, COUNT(*) AS n FROM allocations WHERE deleted_at IS NULL GROUP BY state")
+            for row in rows {
+                let raw: String = row["state"]
+                guard let state = LaunchProofStatus(rawValue: raw) else {
+                    throw StoreError.corruptRow("allocations.state has unknown value '\(raw)'")
+                }
+                counts[state] = row["n"]
+            }
+            return counts
+        }
+    }
+
     public func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent]
+        audit: [AuditEvent], events: [LifecycleEvent]
     ) async throws -> TransitionOutcome {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) else {
@@ -78,6 +122,7 @@ extension SQLiteStore {
             case nil: break
             }
             for event in audit { try Self.insert(event, db) }
+            for event in events { try Self.insert(event, db) }
             return .applied(updated)
         }
     }

@@ -1,0 +1,90 @@
+public import Foundation
+import GRDB
+public import ProvisionerAPI
+
+extension SQLiteStore {
+    public func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
+        -> ClaimOutcome
+    {
+        try await writer.write { db in
+            if let held = try Self.claim(db, namespace: namespace, column: "allocation_id", value: allocationID) {
+                return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
+            }
+            if let other = try Self.claim(db, namespace: namespace, column: "resource", value: resource) {
+                return .unavailable(other)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO resource_claims (namespace, resource, allocation_id, state, note, claimed_at, updated_at)
+                    VALUES (?, ?, ?, ?, NULL, ?, ?)
+                    """,
+                arguments: [
+                    namespace, resource, allocationID, ClaimState.assigned.rawValue, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970,
+                ])
+            return .claimed
+        }
+    }
+
+    public func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
+        try await writer.read { db in
+            try Self.claim(db, namespace: namespace, column: "allocation_id", value: allocationID)
+        }
+    }
+
+    public func setClaimState(
+        namespace: String, resource: String, allocationID: String, state: ClaimState, note: String?, now: Date,
+        audit: [AuditEvent]
+    ) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE resource_claims SET state = ?, note = ?, updated_at = ?
+                    WHERE namespace = ? AND resource = ? AND allocation_id = ?
+                    """,
+                arguments: [state.rawValue, note, now.timeIntervalSince1970, namespace, resource, allocationID])
+            guard db.changesCount > 0 else { return false }
+            for event in audit { try Self.insert(event, db) }
+            return true
+        }
+    }
+
+    public func releaseClaim(namespace: String, resource: String, allocationID: String, audit: [AuditEvent])
+        async throws -> Bool
+    {
+        try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM resource_claims WHERE namespace = ? AND resource = ? AND allocation_id = ?",
+                arguments: [namespace, resource, allocationID])
+            guard db.changesCount > 0 else { return false }
+            for event in audit { try Self.insert(event, db) }
+            return true
+        }
+    }
+
+    public func resourceClaims(namespace: String) async throws -> [ResourceClaim] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM resource_claims WHERE namespace = ? ORDER BY resource", arguments: [namespace]
+            ).map(Self.resourceClaim(row:))
+        }
+    }
+
+    fileprivate static func claim(_ db: Database, namespace: String, column: String, value: String) throws
+        -> ResourceClaim?
+    {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM resource_claims WHERE namespace = ? AND \(column) = ?",
+            arguments: [namespace, value]
+        ).map(resourceClaim(row:))
+    }
+
+    fileprivate static func resourceClaim(row: Row) throws -> ResourceClaim {
+        let raw: String = row["state"]
+        guard let state = ClaimState(rawValue: raw) else {
+            throw StoreError.corruptRow("resource_claims.state has unknown value '\(raw)'")
+        }
+        return ResourceClaim(
+            resource: row["resource"], allocationID: row["allocation_id"], state: state, note: row["note"])
+    }
+}

@@ -1,0 +1,94 @@
+public import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func appendEvents(_ events: [LifecycleEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await writer.write { db in
+            for event in events { try Self.insert(event, db) }
+        }
+    }
+
+    public func lifecycleEvents(matching filter: LifecycleEventFilter, limit: Int, beforeID: Int64?) async throws
+        -> [LifecycleEvent]
+    {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let allocationID = filter.allocationID {
+            conditions.append("allocation_id = ?")
+            arguments.append(allocationID)
+        }
+        if let kind = filter.kind {
+            conditions.append("kind = ?")
+            arguments.append(kind)
+        }
+        if let beforeID {
+            conditions.append("id < ?")
+            arguments.append(beforeID)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(max(1, limit))
+        let sql = "SELECT * FROM lifecycle_events \(whereClause) ORDER BY id DESC LIMIT ?"
+        let statementArguments = StatementArguments(arguments)
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.lifecycleEvent(row:))
+        }
+    }
+
+    public func lifecycleEvents(allocationID: String) async throws -> [LifecycleEvent] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM lifecycle_events WHERE allocation_id = ? ORDER BY id", arguments: [allocationID]
+            ).map(Self.lifecycleEvent(row:))
+        }
+    }
+
+    public func upsertUser(id: String, forgeID: String?, now: Date) async throws -> UserRecord {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO users (id, forge_id, created_at, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET
+                        forge_id = COALESCE(excluded.forge_id, users.forge_id),
+                        updated_at = CASE WHEN excluded.forge_id IS NULL THEN users.updated_at
+                                          ELSE excluded.updated_at END
+                    """,
+                arguments: [id, forgeID, now.timeIntervalSince1970, now.timeIntervalSince1970])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
+                throw StoreError.corruptRow("users row \(id) vanished inside its own transaction")
+            }
+            return Self.userRecord(row: row)
+        }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.userRecord(row:))
+        }
+    }
+
+    static func insert(_ event: LifecycleEvent, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                event.at.timeIntervalSince1970, event.kind, event.allocationID, event.backend, event.backendRef,
+                event.detail,
+            ])
+    }
+
+    fileprivate static func lifecycleEvent(row: Row) -> LifecycleEvent {
+        LifecycleEvent(
+            id: row["id"], at: Date(timeIntervalSince1970: row["at"]), kind: row["kind"],
+            allocationID: row["allocation_id"], backend: row["backend"], backendRef: row["backend_ref"],
+            detail: row["detail"])
+    }
+
+    fileprivate static func userRecord(row: Row) -> UserRecord {
+        UserRecord(
+            userID: row["id"], forgeID: row["forge_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}

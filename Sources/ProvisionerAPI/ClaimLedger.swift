@@ -1,0 +1,108 @@
+/// Where a claimed resource is in its hand-out cycle.
+public enum ClaimState: String, Sendable, Hashable, CaseIterable {
+    /// Held by an allocation (a customer uses it).
+    case assigned
+    /// Released by its allocation; waiting for a reset (a release hook) before reuse.
+    case cleaning
+    /// The reset failed for good; an operator must act before the resource is reused.
+    case quarantined
+}
+
+/// One resource held by one allocation in a ``ClaimLedger``.
+public struct ResourceClaim: Sendable, Hashable {
+    /// The backend's identifier of the resource (a pool VM id).
+    public var resource: String
+    /// The allocation that holds (or last held) it.
+    public var allocationID: String
+    /// Where the resource is in its hand-out cycle.
+    public var state: ClaimState
+    /// Operator-facing detail (why a resource is quarantined), if any.
+    public var note: String?
+
+    /// Creates a claim.
+    public init(resource: String, allocationID: String, state: ClaimState, note: String? = nil) {
+        self.resource = resource
+        self.allocationID = allocationID
+        self.state = state
+        self.note = note
+    }
+}
+
+/// The result of ``ClaimLedger/claim(_:for:)``.
+public enum ClaimOutcome: Sendable, Hashable {
+    /// The resource is now held by the allocation.
+    case claimed
+    /// The allocation already held this resource (an idempotent retry).
+    case alreadyHeld
+    /// Another allocation holds the resource, or it is cleaning or quarantined.
+    case unavailable(ResourceClaim)
+    /// The allocation already holds a different resource; here is its claim.
+    case allocationHoldsOther(ResourceClaim)
+}
+
+/// Durable bookkeeping of which backend resource is held by which allocation.
+///
+/// The Host backs it with its store, where a uniqueness constraint makes a resource held by at
+/// most one allocation, and an allocation hold at most one resource, across threads, processes
+/// and replicas. Plugins that hand out pre-existing resources (the pool backend) receive one in
+/// their ``BackendContext`` and never import the Host or a database library.
+///
+/// ## Implementation requirements
+/// - Every method commits before returning.
+/// - `claim` is atomic: of any number of concurrent claims of one resource, at most one
+///   returns ``ClaimOutcome/claimed``.
+/// - A resource with a claim in any ``ClaimState`` is unavailable to other allocations until
+///   ``release(_:for:)`` removes the claim.
+public protocol ClaimLedger: Sendable {
+    /// Claims `resource` for `allocationID`.
+    ///
+    /// - Throws: ``ProvisionerError`` with `backend_unavailable` when the ledger cannot be reached.
+    func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome
+
+    /// The claim an allocation holds, if any.
+    func claim(of allocationID: String) async throws -> ResourceClaim?
+
+    /// Moves the claim of `resource` by `allocationID` to `state`.
+    ///
+    /// - Returns: `false` when no such claim exists.
+    func setState(_ state: ClaimState, of resource: String, for allocationID: String, note: String?) async throws
+        -> Bool
+
+    /// Removes the claim of `resource` by `allocationID`, making the resource available again.
+    ///
+    /// - Returns: `false` when no such claim exists (already released).
+    func release(_ resource: String, for allocationID: String) async throws -> Bool
+
+    /// Every claim in the ledger.
+    func claims() async throws -> [ResourceClaim]
+}
+
+/// A catalog (the pool's list of VMs) as last saved, with its generation.
+public struct StoredCatalog: Sendable, Hashable {
+    /// Increases by one with every save; replicas reload when they see a newer one.
+    public var generation: Int64
+    /// The catalog as the plugin encoded it (JSON text).
+    public var payload: String
+
+    /// Creates a stored catalog.
+    public init(generation: Int64, payload: String) {
+        self.generation = generation
+        self.payload = payload
+    }
+}
+
+/// Durable storage for a backend's catalog, shared by every Host replica using the same store.
+///
+/// ## Implementation requirements
+/// - `save` bumps the generation atomically and commits before returning.
+/// - `generation()` is cheap: the pool backend calls it before every allocation.
+public protocol CatalogStore: Sendable {
+    /// Saves `payload` as the new catalog.
+    ///
+    /// - Returns: The new generation.
+    func save(_ payload: String) async throws -> Int64
+    /// The catalog as last saved, if one was.
+    func load() async throws -> StoredCatalog?
+    /// The generation of the catalog as last saved, if one was.
+    func generation() async throws -> Int64?
+}
