@@ -51,3 +51,11 @@ public protocol InventoryListing: Provisioner {
     /// - Throws: ``ProvisionerError`` with `backend_unavailable` or `timeout`.
     func listInventory(logger: Logger) async throws -> [InventoryItem]
 }
+
+/// An optional capability: a backend with work of its own to run while the service runs (release
+/// hooks, catalog refreshes). The Host runs ``runBackgroundWork(logger:)`` as a service beside the
+/// HTTP server and cancels it on graceful shutdown.
+public protocol BackgroundWorking: Provisioner {
+    /// Runs until cancelled; returns (or throws `CancellationError`) when the task is cancelled.
+    func runBackgroundWork(logger: Logger) async throws
+}

@@ -79,10 +79,14 @@ public func buildApplication(
         store: dependencies.store, provisioning: dependencies.provisioning,
         configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger)
     let server = dependencies.configuration.server
+    var services: [any Service] = [worker]
+    if let backend = dependencies.backend as? any BackgroundWorking {
+        services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
+    }
     return Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "provisioner"),
-        services: [worker],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },
         logger: dependencies.logger)
 }
