@@ -1,5 +1,6 @@
 public import Logging
 import ProvisionerAPI
+import Synchronization
 
 extension PoolAssignmentProvisioner {
     /// Runs release hooks for released VMs until cancelled, first resuming the ones a previous run
@@ -25,9 +26,15 @@ extension PoolAssignmentProvisioner {
     /// returns to the pool, after the last failed attempt it is `quarantined` until an operator
     /// returns it. Never touches the customer's allocation.
     func onRelease(_ job: ReleaseHookJob, logger: Logger) async {
+        guard hooksInFlight.withLock({ $0.insert(job).inserted }) else { return }
+        defer { _ = hooksInFlight.withLock { $0.remove(job) } }
         var logger = logger
         logger[metadataKey: "vm.id"] = "\(job.vmID)"
         logger[metadataKey: "allocation.id"] = "\(job.allocationID)"
+        // A duplicate job must never reset a VM that has since gone to the next customer.
+        guard let claim = try? await withLedger({ try await $0.claim(of: job.allocationID) }),
+            claim.resource == job.vmID, claim.state == .cleaning
+        else { return }
         guard let hook = configuration.releaseHook else {
             logger.info("release hook: no deployer configured; the VM returns to the pool")
             await finishCleaning(job, logger: logger)

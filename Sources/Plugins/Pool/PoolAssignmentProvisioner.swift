@@ -30,6 +30,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     /// Released VMs waiting for their hook, consumed by ``runBackgroundWork(logger:)``.
     let hookJobs: AsyncStream<ReleaseHookJob>
     let hookJobsContinuation: AsyncStream<ReleaseHookJob>.Continuation
+    /// Jobs whose hook is running, so a job queued twice (by a release and by the resume of
+    /// `cleaning` claims at start) runs once.
+    let hooksInFlight = Mutex<Set<ReleaseHookJob>>([])
 
     /// Creates a pool backend.
     ///
