@@ -57,6 +57,8 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         .register(on: router)
     AdminRoutes(store: dependencies.store, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
         .register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
+        .register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
