@@ -60,6 +60,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     /// The current pool (one snapshot).
     var snapshot: PoolSnapshot { pool.withReadLock { $0 } }
 
+    /// The VMs of the current pool, in the operator's order.
+    public var currentPool: [PoolVM] { snapshot.vms }
+
     /// Assigns a free VM serving the plan, or returns the one this allocation already holds.
     ///
     /// - Throws: ``ProvisionerError`` `pool_exhausted` (retryable) when no VM is free.
