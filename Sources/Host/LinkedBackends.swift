@@ -1,12 +1,15 @@
 public import Logging
 public import ProvisionerAPI
 import SimulatedProvisioner
+import XCPNGProvisioner
 
 /// The backend plugins this build links: the one list to extend when a backend is added.
 public enum LinkedBackends {
     /// The registry of linked plugins.
     public static let registry = BackendRegistry([
-        SimulatedProvisioner.plugin
+        SimulatedProvisioner.plugin,
+        // Real XCP-ng only with HCP_LAUNCH_PROOF_REAL_XCPNG=1; otherwise the simulated demo stands in.
+        XCPNGProvisioner.plugin(demoFallback: { _ in SimulatedProvisioner(configuration: .init()) }),
     ])
 
     /// Builds the configured backend, enforcing `provisioner.require_real`.
@@ -22,11 +25,14 @@ public enum LinkedBackends {
             kind: selection.backend, kindNode: selection.backendNode, config: selection.backendNodes[selection.backend],
             context: context)
         if selection.requireReal, backend.isDemo {
-            throw ConfigError(
-                node: selection.requireRealNode ?? selection.backendNode,
-                message:
-                    "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real"
-            )
+            var message =
+                "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real"
+            if selection.backend == XCPNGProvisioner.kind {
+                message =
+                    "provisioner.require_real is true, but backend '\(selection.backend)' runs the '\(backend.name)' "
+                    + "demo: set \(XCPNGProvisioner.realInfraEnvironmentVariable)=1 to use real infrastructure"
+            }
+            throw ConfigError(node: selection.requireRealNode ?? selection.backendNode, message: message)
         }
         return backend
     }
