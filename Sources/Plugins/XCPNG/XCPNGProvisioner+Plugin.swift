@@ -40,7 +40,8 @@ extension XCPNGProvisioner {
             }
             let username = try secret(configuration.usernameEnv, "username_env")
             let password = try secret(configuration.passwordEnv, "password_env")
-            return XCPNGProvisioner(configuration: configuration, username: username, password: password)
+            return XCPNGProvisioner(
+                configuration: configuration, username: username, password: password, logger: context.logger)
         }
     }
 }

@@ -30,6 +30,8 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
 
     let session: XAPISession
     let limiter: TaskLimiter
+    /// The factory's logger, for ``shutdown()``, which gets none of its own.
+    private let lifecycleLogger: Logger?
     let serializer = KeyedSerializer()
 
     /// Creates the backend; nothing is contacted until the first call.
@@ -38,8 +40,12 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
     ///   - configuration: The decoded `provisioner.xcpng` subtree.
     ///   - username: The XAPI user (read from the env var the config names).
     ///   - password: Its password.
-    public init(configuration: XCPNGProvisionerConfiguration, username: String, password: String) {
+    ///   - logger: Where ``shutdown()`` reports a failed logout; `nil` for nowhere.
+    public init(
+        configuration: XCPNGProvisionerConfiguration, username: String, password: String, logger: Logger? = nil
+    ) {
         self.configuration = configuration
+        self.lifecycleLogger = logger
         let transport = XAPITransport(
             trust: configuration.tls, callTimeout: .milliseconds(Int64(configuration.callTimeoutSeconds * 1000)))
         self.session = XAPISession(
@@ -64,7 +70,7 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
 
     /// Logs out of XAPI; later calls fail with `backend_unavailable`.
     public func shutdown() async {
-        await session.logout(logger: Logger(label: "provisioner.xcpng", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await session.logout(logger: lifecycleLogger ?? Logger(label: "", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// Checks that the pool answers and the login works.
