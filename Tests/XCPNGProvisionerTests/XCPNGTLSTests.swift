@@ -38,9 +38,13 @@ struct XCPNGTLSTests {
         }
     }
 
-    private func backend(port: Int, trust: XCPNGProvisionerConfiguration.TLSTrust) -> XCPNGProvisioner {
+    /// A backend with time for debug-build TLS handshakes on a loaded machine; the refusal test
+    /// waits out AsyncHTTPClient's connection retries, which end at the call deadline.
+    private func backend(
+        port: Int, trust: XCPNGProvisionerConfiguration.TLSTrust, callTimeoutSeconds: Double = 10
+    ) -> XCPNGProvisioner {
         var configuration = testConfiguration(port: port)
-        configuration.callTimeoutSeconds = 1
+        configuration.callTimeoutSeconds = callTimeoutSeconds
         configuration.url.scheme = "https"
         configuration.tls = trust
         return XCPNGProvisioner(configuration: configuration, username: "root", password: "secret")
@@ -72,7 +76,7 @@ struct XCPNGTLSTests {
     @Test func theSystemTrustStoreRefusesASelfSignedCertificate() async throws {
         try await withTLSFake { port in
             let error = try await #require(throws: ProvisionerError.self) {
-                try await backend(port: port, trust: .system).checkReadiness(logger: quietLogger)
+                try await backend(port: port, trust: .system, callTimeoutSeconds: 4).checkReadiness(logger: quietLogger)
             }
             #expect(error.code == .backendUnavailable)
             #expect(error.operatorDetail?.lowercased().contains("certificate") == true, "\(error)")

@@ -51,7 +51,7 @@ final class XAPITransport: Sendable {
         let contentType: String
         do {
             (body, contentType) = try await withDeadline(
-                callTimeout + .milliseconds(500), what: "XAPI \(method) on \(endpoint)"
+                callTimeout + .seconds(1), what: "XAPI \(method) on \(endpoint)"
             ) {
                 let response = try await client.execute(prepared, timeout: connectDeadline)
                 let body = try await response.body.collect(upTo: 64 << 20)
