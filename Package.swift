@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ProvisionerAPI", targets: ["ProvisionerAPI"]),
         .library(name: "ProvisionerConformance", targets: ["ProvisionerConformance"]),
         .executable(name: "provisioner", targets: ["provisioner"]),
+        .executable(name: "fake-xapi", targets: ["fake-xapi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // The stable contract: protocol, value types, errors, registry, config-node reader.
@@ -57,6 +60,38 @@ let package = Package(
             ],
             path: "Sources/Plugins/Pool"
         ),
+        // The XCP-ng backend: an XAPI JSON-RPC client and the provisioner built on it.
+        .target(
+            name: "XCPNGProvisioner",
+            dependencies: [
+                "ProvisionerAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Plugins/XCPNG"
+        ),
+        // A stateful fake XAPI server (JSON-RPC and XML-RPC) for tests and local development.
+        .target(
+            name: "FakeXAPI",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "fake-xapi",
+            dependencies: [
+                "FakeXAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The service: config, store, provisioning, HTTP API.
         .target(
             name: "Host",
@@ -64,6 +99,7 @@ let package = Package(
                 "ProvisionerAPI",
                 "SimulatedProvisioner",
                 "PoolProvisioner",
+                "XCPNGProvisioner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -127,9 +163,33 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "XCPNGProvisionerTests",
+            dependencies: [
+                "XCPNGProvisioner", "FakeXAPI", "ProvisionerConformance", "ProvisionerAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "FakeXAPITests",
+            dependencies: [
+                "FakeXAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "HostTests",
             dependencies: [
-                "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner",
+                "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner", "XCPNGProvisioner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,19 +1,21 @@
+import Foundation
 import Host
 import Logging
 import ProvisionerAPI
 import SimulatedProvisioner
 import Testing
+import XCPNGProvisioner
 
 struct LinkedBackendsTests {
     static let logger = Logger(label: "test.linked-backends", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    private func makeBackend(_ yaml: String) throws -> any Provisioner {
+    private func makeBackend(_ yaml: String, environment: [String: String] = [:]) throws -> any Provisioner {
         let configuration = try ConfigLoaderTests.loader.decode(text: yaml, source: "backend.yaml")
-        return try LinkedBackends.makeBackend(configuration, environment: [:], logger: Self.logger)
+        return try LinkedBackends.makeBackend(configuration, environment: environment, logger: Self.logger)
     }
 
-    @Test func linksTheSimulatedAndPoolBackends() {
-        #expect(LinkedBackends.registry.kinds == ["pool", "simulated"])
+    @Test func linksTheSimulatedPoolAndXCPNGBackends() {
+        #expect(LinkedBackends.registry.kinds == ["pool", "simulated", "xcpng"])
     }
 
     @Test func embeddedDefaultBuildsTheSimulatedBackend() throws {
@@ -70,10 +72,64 @@ struct LinkedBackendsTests {
 
     @Test func subtreeForAnUnlinkedBackendIsAnUnknownKey() throws {
         let error = try #require(throws: ConfigError.self) {
-            try makeBackend("provisioner:\n  xcpng:\n    url: https://x\n")
+            try makeBackend("provisioner:\n  vsphere:\n    url: https://x\n")
+        }
+        #expect(error.path == "provisioner.vsphere")
+        #expect(error.mark == ConfigNode.Mark(line: 2, column: 3))  // where the key is written
+        #expect(error.message.hasPrefix("unknown key 'vsphere'"))
+    }
+
+    static let xcpngYAML = """
+        provisioner:
+          backend: xcpng
+          xcpng:
+            url: https://xcp.example
+            template: debian-12-cloud
+            network: pool-net
+
+        """
+
+    @Test func xcpngWithoutTheRealInfraSwitchRunsTheSimulatedDemo() throws {
+        let backend = try makeBackend(Self.xcpngYAML)
+        #expect(backend is SimulatedProvisioner)
+        #expect(backend.isDemo)
+    }
+
+    @Test func xcpngSwitchMustBeExactlyOne() throws {
+        let backend = try makeBackend(Self.xcpngYAML, environment: ["HCP_LAUNCH_PROOF_REAL_XCPNG": "true"])
+        #expect(backend.isDemo)
+    }
+
+    @Test func xcpngDemoIsRefusedWhenARealBackendIsRequired() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try makeBackend(Self.xcpngYAML + "  require_real: true\n")
+        }
+        #expect(error.path == "provisioner.require_real")
+        #expect(error.message.contains("HCP_LAUNCH_PROOF_REAL_XCPNG=1"))
+    }
+
+    @Test func xcpngWithTheSwitchBuildsTheRealBackend() throws {
+        let backend = try makeBackend(
+            Self.xcpngYAML + "  require_real: true\n",
+            environment: ["HCP_LAUNCH_PROOF_REAL_XCPNG": "1", "XCPNG_USER": "root", "XCPNG_PASSWORD": "pw"])
+        let xcpng = try #require(backend as? XCPNGProvisioner)
+        #expect(!xcpng.isDemo)
+        #expect(xcpng.configuration.maxConcurrentTasks == 2)
+    }
+
+    @Test func xcpngWithTheSwitchNeedsItsCredentials() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try makeBackend(Self.xcpngYAML, environment: ["HCP_LAUNCH_PROOF_REAL_XCPNG": "1", "XCPNG_USER": "root"])
         }
         #expect(error.path == "provisioner.xcpng")
-        #expect(error.mark == ConfigNode.Mark(line: 2, column: 3))  // where the key is written
-        #expect(error.message.hasPrefix("unknown key 'xcpng'"))
+        #expect(error.message.contains("XCPNG_PASSWORD"))
+    }
+
+    @Test func xcpngConfigIsCheckedEvenInDemoMode() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try makeBackend(Self.xcpngYAML.replacingOccurrences(of: "https://xcp.example", with: "ftp://xcp"))
+        }
+        #expect(error.path == "provisioner.xcpng.url")
+        #expect(error.mark == ConfigNode.Mark(line: 4, column: 10))
     }
 }

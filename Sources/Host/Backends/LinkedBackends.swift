@@ -2,6 +2,7 @@ public import Logging
 import PoolProvisioner
 public import ProvisionerAPI
 import SimulatedProvisioner
+import XCPNGProvisioner
 
 /// The backend plugins this build links: the one list to extend when a backend is added.
 public enum LinkedBackends {
@@ -9,6 +10,8 @@ public enum LinkedBackends {
     public static let registry = BackendRegistry([
         SimulatedProvisioner.plugin,
         PoolAssignmentProvisioner.plugin,
+        // Real XCP-ng only with HCP_LAUNCH_PROOF_REAL_XCPNG=1; otherwise the simulated demo stands in.
+        XCPNGProvisioner.plugin(demoFallback: { _ in SimulatedProvisioner(configuration: .init()) }),
     ])
 
     /// Builds the configured backend, enforcing `provisioner.require_real`.
@@ -34,11 +37,14 @@ public enum LinkedBackends {
             kind: selection.backend, kindNode: selection.backendNode, config: selection.backendNodes[selection.backend],
             context: context)
         if selection.requireReal, backend.isDemo {
-            throw ConfigError(
-                node: selection.requireRealNode ?? selection.backendNode,
-                message:
-                    "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real"
-            )
+            var message =
+                "provisioner.require_real is true, but backend '\(backend.name)' is a demo that creates nothing real"
+            if selection.backend == XCPNGProvisioner.kind {
+                message =
+                    "provisioner.require_real is true, but backend '\(selection.backend)' runs the '\(backend.name)' "
+                    + "demo: set \(XCPNGProvisioner.realInfraEnvironmentVariable)=1 to use real infrastructure"
+            }
+            throw ConfigError(node: selection.requireRealNode ?? selection.backendNode, message: message)
         }
         return backend
     }

@@ -32,6 +32,8 @@ public struct Recovery: Sendable {
         public var leftToOtherReplicas = 0
         public var failed = 0
 
+        public init() {}
+
         public var description: String {
             "leases_taken_back=\(leasesTakenBack) provisioning_finished=\(provisioningFinished) "
                 + "releases_finished=\(releasesFinished) rolled_back=\(rolledBack) "

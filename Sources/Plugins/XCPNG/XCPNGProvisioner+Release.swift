@@ -1,0 +1,93 @@
+public import Logging
+public import ProvisionerAPI
+
+extension XCPNGProvisioner {
+    /// Destroys the VM of an allocation and the disks it owns; a VM already gone is success.
+    ///
+    /// - Throws: ``ProvisionerError`` `backend_unavailable`, `timeout` or `backend_rejected`.
+    public func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        var logger = logger
+        logger[metadataKey: "allocation.id"] = "\(allocation.allocationID)"
+        let log = logger
+        try await serializer.run(allocation.allocationID) {
+            let vms = try await findVMs(
+                allocationID: allocation.allocationID, backendRef: allocation.backendRef, logger: log)
+            for vm in vms { try await teardown(vm.ref, logger: log) }
+            log.info("XCP-ng VM released", metadata: ["vm.count": "\(vms.count)"])
+        }
+    }
+
+    /// Hard-shuts the VM down if needed, destroys its VBDs and the VDIs it owns, then the VM.
+    ///
+    /// Owned VDIs are those behind its `Disk` VBDs (never CD images) that are neither sharable nor
+    /// read-only. Objects that vanish meanwhile (`HANDLE_INVALID`) are skipped.
+    func teardown(_ vm: String, logger: Logger) async throws {
+        let ref = XAPIValue.string(vm)
+        let record: XAPIValue
+        do {
+            record = try await session.call("VM.get_record", [ref], logger: logger)
+        } catch let error as XAPIError where error.isMissingObject {
+            return
+        } catch let error as XAPIError {
+            throw error.provisionerError(context: "reading the VM to tear down")
+        }
+        let power = (record["power_state"].stringValue ?? "").lowercased()
+        if ["running", "paused", "suspended"].contains(power) {
+            try await tolerating(["VM_BAD_POWER_STATE"], context: "shutting the VM down", logger: logger) {
+                _ = try await session.call("VM.hard_shutdown", [ref], logger: logger)
+            }
+        }
+        var ownedVDIs: [String] = []
+        for vbd in record["VBDs"].stringArray {
+            let vbdRecord: XAPIValue
+            do {
+                vbdRecord = try await session.call("VBD.get_record", [.string(vbd)], logger: logger)
+            } catch let error as XAPIError where error.isMissingObject {
+                continue
+            } catch let error as XAPIError {
+                throw error.provisionerError(context: "reading a disk of the VM")
+            }
+            if vbdRecord["type"].stringValue == "Disk", let vdi = vbdRecord["VDI"].stringValue, vdi != "OpaqueRef:NULL",
+                try await isOwned(vdi, logger: logger)
+            {
+                ownedVDIs.append(vdi)
+            }
+            try await tolerating([], context: "destroying a VBD", logger: logger) {
+                _ = try await session.call("VBD.destroy", [.string(vbd)], logger: logger)
+            }
+        }
+        for vdi in ownedVDIs {
+            try await tolerating([], context: "destroying a disk", logger: logger) {
+                _ = try await session.call("VDI.destroy", [.string(vdi)], logger: logger)
+            }
+        }
+        try await tolerating([], context: "destroying the VM", logger: logger) {
+            _ = try await session.call("VM.destroy", [ref], logger: logger)
+        }
+        logger.info("XCP-ng VM destroyed", metadata: ["vm.ref": "\(vm)", "vdi.count": "\(ownedVDIs.count)"])
+    }
+
+    private func isOwned(_ vdi: String, logger: Logger) async throws -> Bool {
+        do {
+            let record = try await session.call("VDI.get_record", [.string(vdi)], logger: logger)
+            return record["sharable"].boolValue != true && record["read_only"].boolValue != true
+        } catch let error as XAPIError where error.isMissingObject {
+            return false
+        } catch let error as XAPIError {
+            throw error.provisionerError(context: "reading a disk of the VM")
+        }
+    }
+
+    /// Runs a teardown step; a vanished object (`HANDLE_INVALID`) or one of `codes` is not an error.
+    private func tolerating(
+        _ codes: Set<String>, context: String, logger: Logger, _ body: () async throws -> Void
+    ) async throws {
+        do {
+            try await body()
+        } catch let error as XAPIError where error.isMissingObject || codes.contains(error.code) {
+            logger.debug("teardown step skipped", metadata: ["step": "\(context)", "xapi.error": "\(error)"])
+        } catch let error as XAPIError {
+            throw error.provisionerError(context: context)
+        }
+    }
+}
