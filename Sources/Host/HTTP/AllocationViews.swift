@@ -25,11 +25,16 @@ enum AllocationViews {
     }
 
     /// The service view, for the onboarding service and operators.
-    static func full(_ record: AllocationRecord, events: [AuditEvent]? = nil) -> JSONValue {
+    ///
+    /// - Parameters:
+    ///   - forgeID: The user's forge id from the user record (`null` when none).
+    ///   - events: The audit events, for the single-VM view.
+    static func full(_ record: AllocationRecord, forgeID: String?, events: [AuditEvent]? = nil) -> JSONValue {
         let vm = record.vm
         var pairs: [(String, JSONValue)] = [
             ("vm_id", .string(record.id)),
             ("user_id", .string(record.userID)),
+            ("forge_id", .string(forgeID)),
             ("plan", .string(record.plan)),
             ("backend", .string(record.backend)),
             ("is_demo", .bool(record.isDemo)),

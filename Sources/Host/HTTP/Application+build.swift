@@ -10,20 +10,23 @@ public struct HostDependencies: Sendable {
     public var backend: any Provisioner
     public var serviceToken: String
     public var adminSecret: String
+    /// The key that signs dashboard links (`server.dashboard_secret_env`).
+    public var dashboardSecret: String
     public var metrics: ServiceMetrics
     public var logger: Logger
     public var signal: WorkSignal
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
-        adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
-        signal: WorkSignal = WorkSignal()
+        adminSecret: String, dashboardSecret: String = DashboardLinkSigner.randomSecret(),
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal()
     ) {
         self.configuration = configuration
         self.store = store
         self.backend = backend
         self.serviceToken = serviceToken
         self.adminSecret = adminSecret
+        self.dashboardSecret = dashboardSecret
         self.metrics = metrics
         self.logger = logger
         self.signal = signal
@@ -41,6 +44,11 @@ public struct HostDependencies: Sendable {
             checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver))
     }
 
+    /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.
+    public var dashboardLinks: DashboardLinkSigner {
+        DashboardLinkSigner(secret: dashboardSecret, ttlSeconds: configuration.server.dashboardLinkTTLSeconds)
+    }
+
     /// The resolver `launch_proof.dns_aaaa.resolver` names.
     var resolver: any AAAAResolving {
         let launchProof = configuration.launchProof
@@ -55,8 +63,14 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
     router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
     OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
         .register(on: router)
-    AdminRoutes(store: dependencies.store, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
+    let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
+    AdminRoutes(store: dependencies.store, adminAuth: adminAuth).register(on: router)
+    AdminAllocationRoutes(store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend))
         .register(on: router)
+    DashboardRoutes(
+        store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
+        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
+    ).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
