@@ -7,7 +7,9 @@ public import Logging
 public protocol CapacityReporting: Provisioner {
     /// Whether one more VM of `plan` can be created now.
     ///
-    /// - Throws: ``ProvisionerError`` when capacity cannot be determined.
+    /// - Throws: ``ProvisionerError`` when capacity cannot be determined. A backend may also throw
+    ///   `pool_exhausted` or `capacity_unavailable` instead of returning `false`, to refuse the
+    ///   order with that code.
     func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool
 }
 

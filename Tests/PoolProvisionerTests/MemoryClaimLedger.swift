@@ -58,6 +58,15 @@ final class MemoryClaimLedger: ClaimLedger, CatalogStore {
         }
     }
 
+    func seed(_ payload: String) async throws -> StoredCatalog {
+        changed {
+            if let existing = $0.catalog { return existing }
+            let seeded = StoredCatalog(generation: 1, payload: payload)
+            $0.catalog = seeded
+            return seeded
+        }
+    }
+
     func load() async throws -> StoredCatalog? { state.withLock { $0.catalog } }
     func generation() async throws -> Int64? { state.withLock { $0.catalog?.generation } }
 

@@ -125,10 +125,12 @@ struct PoolAssignmentProvisionerTests {
     func readersNeverSeeAMixedPoolWhileRefreshesSwapIt() async throws {
         let pool = PoolFixtures.provisioner(PoolFixtures.vms(10, prefix: "g0"))
         let swaps = 200
+        let (started, readerStarted) = AsyncStream.makeStream(of: Void.self)
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     var observed = 0
+                    readerStarted.yield()
                     while !Task.isCancelled {
                         let snapshot = pool.snapshot
                         // Generation g was built from "g<g>-*" VMs, 10 + g of them (generation 0: 10 "g0-*").
@@ -141,7 +143,11 @@ struct PoolAssignmentProvisionerTests {
                     return observed
                 }
             }
+            // Swap only once every reader runs, and let them in between swaps.
+            var readers = started.makeAsyncIterator()
+            for _ in 0..<4 { await readers.next() }
             for generation in 1...swaps {
+                await Task.yield()
                 _ = try await pool.refreshPool(
                     PoolFixtures.vms(10 + generation, prefix: "g\(generation)"), logger: PoolFixtures.logger)
             }

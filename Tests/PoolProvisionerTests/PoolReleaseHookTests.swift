@@ -1,7 +1,8 @@
 import Logging
-@testable import PoolProvisioner
 import ProvisionerAPI
 import Testing
+
+@testable import PoolProvisioner
 
 struct PoolReleaseHookTests {
     private func hookConfiguration(url: String, attempts: Int) -> PoolAssignmentProvisionerConfiguration {
@@ -31,7 +32,8 @@ struct PoolReleaseHookTests {
             }
             // Two failures, then success.
             #expect(stub.received.count == 3)
-            #expect(stub.received.allSatisfy { $0.contains(#""allocation_id":"a""#) && $0.contains(#""vm_id":"vm-0""#) })
+            #expect(
+                stub.received.allSatisfy { $0.contains(#""allocation_id":"a""#) && $0.contains(#""vm_id":"vm-0""#) })
             let next = try await pool.allocate(PoolFixtures.request("b"), logger: PoolFixtures.logger)
             #expect(next.backendRef == "vm-0")
         }
@@ -60,7 +62,8 @@ struct PoolReleaseHookTests {
             // The operator's action returns it.
             #expect(try await pool.returnToPool(vmID: "vm-0", logger: PoolFixtures.logger))
             #expect(try await pool.returnToPool(vmID: "vm-0", logger: PoolFixtures.logger) == false)
-            #expect(try await pool.allocate(PoolFixtures.request("b"), logger: PoolFixtures.logger).backendRef == "vm-0")
+            #expect(
+                try await pool.allocate(PoolFixtures.request("b"), logger: PoolFixtures.logger).backendRef == "vm-0")
         }
     }
 
@@ -85,6 +88,9 @@ struct PoolReleaseHookTests {
         let client = PoolReleaseHookClient(
             hook: .init(deployerURL: "http://x", initialBackoffMilliseconds: 100, maxBackoffMilliseconds: 350),
             token: nil)
-        #expect((1...4).map { client.backoff(afterAttempt: $0) } == [.milliseconds(100), .milliseconds(200), .milliseconds(350), .milliseconds(350)])
+        #expect(
+            (1...4).map { client.backoff(afterAttempt: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(350), .milliseconds(350),
+            ])
     }
 }

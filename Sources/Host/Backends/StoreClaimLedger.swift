@@ -64,6 +64,10 @@ public struct StoreCatalogStore: CatalogStore {
         try await store.saveCatalog(namespace: namespace, payload: payload, now: Date())
     }
 
+    public func seed(_ payload: String) async throws -> StoredCatalog {
+        try await store.seedCatalog(namespace: namespace, payload: payload, now: Date())
+    }
+
     public func load() async throws -> StoredCatalog? { try await store.catalog(namespace: namespace) }
 
     public func generation() async throws -> Int64? { try await store.catalogGeneration(namespace: namespace) }
@@ -82,6 +86,7 @@ struct UnopenedClaimLedger: ClaimLedger, CatalogStore {
     func release(_ resource: String, for allocationID: String) async throws -> Bool { throw unavailable() }
     func claims() async throws -> [ResourceClaim] { throw unavailable() }
     func save(_ payload: String) async throws -> Int64 { throw unavailable() }
+    func seed(_ payload: String) async throws -> StoredCatalog { throw unavailable() }
     func load() async throws -> StoredCatalog? { throw unavailable() }
     func generation() async throws -> Int64? { throw unavailable() }
 }

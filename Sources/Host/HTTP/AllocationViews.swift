@@ -29,7 +29,11 @@ enum AllocationViews {
     /// - Parameters:
     ///   - forgeID: The user's forge id from the user record (`null` when none).
     ///   - events: The audit events, for the single-VM view.
-    static func full(_ record: AllocationRecord, forgeID: String?, events: [AuditEvent]? = nil) -> JSONValue {
+    ///   - lifecycleEvents: The lifecycle events, for the single-VM view.
+    static func full(
+        _ record: AllocationRecord, forgeID: String?, events: [AuditEvent]? = nil,
+        lifecycleEvents: [LifecycleEvent]? = nil
+    ) -> JSONValue {
         let vm = record.vm
         var pairs: [(String, JSONValue)] = [
             ("vm_id", .string(record.id)),
@@ -83,6 +87,18 @@ enum AllocationViews {
                         })
                 ))
         }
+        if let lifecycleEvents {
+            pairs.append(("lifecycle_events", .array(lifecycleEvents.map(Self.lifecycle))))
+        }
         return .object(pairs)
+    }
+
+    /// A lifecycle event as operators and the service see it.
+    static func lifecycle(_ event: LifecycleEvent) -> JSONValue {
+        .object([
+            ("id", event.id.map { .int(Int($0)) } ?? .null), ("at", .date(event.at)), ("kind", .string(event.kind)),
+            ("vm_id", .string(event.allocationID)), ("backend", .string(event.backend)),
+            ("backend_ref", .string(event.backendRef)), ("detail", .string(event.detail)),
+        ])
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import Logging
 public import ProvisionerAPI
@@ -15,11 +16,14 @@ public struct HostDependencies: Sendable {
     public var metrics: ServiceMetrics
     public var logger: Logger
     public var signal: WorkSignal
+    /// What the last reconcile pass found tagged as ours with no active allocation.
+    public var orphans: OrphanRegistry
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
         adminSecret: String, dashboardSecret: String = DashboardLinkSigner.randomSecret(),
-        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal()
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal(),
+        orphans: OrphanRegistry = OrphanRegistry()
     ) {
         self.configuration = configuration
         self.store = store
@@ -30,6 +34,7 @@ public struct HostDependencies: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.signal = signal
+        self.orphans = orphans
     }
 
     /// The order service over these dependencies.
@@ -41,7 +46,18 @@ public struct HostDependencies: Sendable {
     public var provisioning: ProvisioningService {
         ProvisioningService(
             store: store, backend: backend, plans: configuration.plans, metrics: metrics,
-            checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver))
+            checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver),
+            provisioningDeadline: .seconds(configuration.reconcile.provisioningDeadlineSeconds))
+    }
+
+    /// This Host's name in lease owners: `worker.node_id`, else `<host name>:<server.port>`.
+    public var nodeID: String {
+        configuration.worker.nodeID ?? "\(ProcessInfo.processInfo.hostName):\(configuration.server.port)"
+    }
+
+    /// Crash recovery over these dependencies (run before serving).
+    public var recovery: Recovery {
+        Recovery(store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics)
     }
 
     /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.
@@ -71,6 +87,8 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth).register(on: router)
+    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
@@ -91,9 +109,14 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let worker = ProvisioningWorker(
         store: dependencies.store, provisioning: dependencies.provisioning,
-        configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger)
+        configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger,
+        owner: "\(dependencies.nodeID)/worker-\(UUID().uuidString.lowercased())")
+    let reconcile = ReconcileService(
+        store: dependencies.store, provisioning: dependencies.provisioning, backend: dependencies.backend,
+        configuration: dependencies.configuration.reconcile, metrics: dependencies.metrics,
+        orphans: dependencies.orphans, logger: dependencies.logger)
     let server = dependencies.configuration.server
-    var services: [any Service] = [worker]
+    var services: [any Service] = [worker, reconcile]
     if let backend = dependencies.backend as? any BackgroundWorking {
         services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
     }

@@ -82,6 +82,8 @@ public struct OrderService: Sendable {
         let hasCapacity: Bool
         do {
             hasCapacity = try await reporting.hasCapacity(for: plan, logger: logger)
+        } catch let error as ProvisionerError where [.poolExhausted, .capacityUnavailable].contains(error.code) {
+            throw error
         } catch {
             let wrapped = ProvisionerError.wrapping(error)
             throw ProvisionerError.capacityUnavailable("capacity check failed: \(wrapped)")

@@ -54,13 +54,19 @@ extension PoolAssignmentProvisioner {
         let local = snapshot.generation
         do {
             guard let stored = try await catalogStore.generation() else {
+                // First start on this store: the config source becomes generation 1, unless a
+                // refresh or another replica got there first (then theirs is loaded below).
                 let current = snapshot
-                let generation = try await catalogStore.save(PoolCatalogJSON.encode(current.vms))
-                install(current.vms, generation: generation)
-                logger.info(
-                    "pool catalog stored from the config source",
-                    metadata: ["pool.generation": "\(generation)", "pool.size": "\(current.count)"])
-                return
+                let payload = PoolCatalogJSON.encode(current.vms)
+                let seeded = try await catalogStore.seed(payload)
+                if seeded.payload == payload {
+                    install(current.vms, generation: seeded.generation)
+                    logger.info(
+                        "pool catalog stored from the config source",
+                        metadata: ["pool.generation": "\(seeded.generation)", "pool.size": "\(current.count)"])
+                    return
+                }
+                return try await syncCatalogIfNeeded(logger: logger)
             }
             guard stored > local, let catalog = try await catalogStore.load() else { return }
             let vms = try PoolCatalogJSON.decode(Data(catalog.payload.utf8))

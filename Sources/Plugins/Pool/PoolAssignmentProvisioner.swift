@@ -8,7 +8,9 @@ import Synchronization
 /// ``refreshPool(_:logger:)``. Which VM is held by which allocation lives in the store's claim
 /// ledger, whose unique keys make double assignment impossible, also across replicas. A released
 /// VM goes back to the pool only after its release hook succeeded (``PoolAssignmentProvisionerConfiguration/Reuse``).
-public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, ReadinessChecking {
+public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, ReadinessChecking, CapacityReporting,
+    InventoryListing
+{
     /// The backend kind in config.
     public static let kind = "pool"
 
@@ -59,6 +61,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
 
     /// The current pool (one snapshot).
     var snapshot: PoolSnapshot { pool.withReadLock { $0 } }
+
+    /// The VMs of the current pool, in the operator's order.
+    public var currentPool: [PoolVM] { snapshot.vms }
 
     /// Assigns a free VM serving the plan, or returns the one this allocation already holds.
     ///
@@ -143,6 +148,21 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
             return VmStatus(powerState: .running, operatorDetail: "orphaned_from_pool: VM \(claim.resource)")
         }
         return VmStatus(powerState: .running, operatorDetail: "pool VM \(claim.resource)")
+    }
+
+    /// Whether a free VM serves the plan now (a hint for accepting orders; the claim decides).
+    ///
+    /// - Throws: ``ProvisionerError`` `pool_exhausted` when none does, so the order is refused with
+    ///   that code; `backend_unavailable` when the ledger cannot be read.
+    public func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool {
+        try await syncCatalogIfNeeded(logger: logger)
+        if freeList.withLock({ $0.generation }) != snapshot.generation {
+            try await rebuildFreeList(logger: logger)
+        }
+        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        try await rebuildFreeList(logger: logger)
+        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
     }
 
     /// Ready when the claim ledger answers.

@@ -36,6 +36,11 @@ struct PoolFreeList: Sendable {
         return nil
     }
 
+    /// Whether a free VM serves `plan` (without taking it).
+    func contains(servingPlan plan: String) -> Bool {
+        stack.reversed().contains { $0.serves(plan: plan) }
+    }
+
     /// Puts a VM back (a candidate not used, or a VM released to the pool).
     mutating func putBack(_ vm: PoolVM) {
         guard members.insert(vm.id).inserted else { return }

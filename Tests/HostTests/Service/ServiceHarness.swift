@@ -144,6 +144,12 @@ struct FinalizeFailingStore: Store {
         try await base.claimWork(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit)
     }
 
+    func releaseLeases(ownerPrefix: String) async throws -> Int {
+        try await base.releaseLeases(ownerPrefix: ownerPrefix)
+    }
+    func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws -> [ResourceClaim] {
+        try await base.resourceClaims(namespace: namespace, state: state, updatedBefore: updatedBefore)
+    }
     func unfinishedJournalEntries() async throws -> [JournalEntry] { try await base.unfinishedJournalEntries() }
     func journalEntries(allocationID: String) async throws -> [JournalEntry] {
         try await base.journalEntries(allocationID: allocationID)
@@ -200,6 +206,9 @@ struct FinalizeFailingStore: Store {
         try await base.saveCatalog(namespace: namespace, payload: payload, now: now)
     }
     func catalog(namespace: String) async throws -> StoredCatalog? { try await base.catalog(namespace: namespace) }
+    func seedCatalog(namespace: String, payload: String, now: Date) async throws -> StoredCatalog {
+        try await base.seedCatalog(namespace: namespace, payload: payload, now: now)
+    }
     func catalogGeneration(namespace: String) async throws -> Int64? {
         try await base.catalogGeneration(namespace: namespace)
     }

@@ -67,7 +67,8 @@ struct VMRoutes {
         try serviceAuth.authenticate(request)
         let record = try await orders.allocation(id: try context.parameters.require("id"))
         let events = try await store.auditEvents(allocationID: record.id)
-        return JSONResponse.make(.ok, try await view(record, events: events))
+        let lifecycle = try await store.lifecycleEvents(allocationID: record.id)
+        return JSONResponse.make(.ok, try await view(record, events: events, lifecycleEvents: lifecycle))
     }
 
     private func publicStatus(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
@@ -115,8 +116,12 @@ struct VMRoutes {
     }
 
     /// The service view of `record`, with its user's forge id.
-    private func view(_ record: AllocationRecord, events: [AuditEvent]? = nil) async throws -> JSONValue {
-        AllocationViews.full(record, forgeID: try await orders.forgeID(userID: record.userID), events: events)
+    private func view(
+        _ record: AllocationRecord, events: [AuditEvent]? = nil, lifecycleEvents: [LifecycleEvent]? = nil
+    ) async throws -> JSONValue {
+        AllocationViews.full(
+            record, forgeID: try await orders.forgeID(userID: record.userID), events: events,
+            lifecycleEvents: lifecycleEvents)
     }
 
     private func bodyBytes(_ request: Request) async throws -> [UInt8] {
