@@ -43,9 +43,11 @@ struct Startup {
         let adminSecret = try secret(
             env: configuration.server.adminSecretEnv, what: "admin secret", isDemo: backend.isDemo,
             environment: environment)
+        let dashboardSecret = try Self.dashboardSecret(
+            env: configuration.server.dashboardSecretEnv, environment: environment, logger: logger)
         let dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
-            adminSecret: adminSecret, logger: logger)
+            adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
         return Startup(dependencies: dependencies)
     }
 
@@ -70,5 +72,22 @@ struct Startup {
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         print("\(env) was not set; generated a \(what) for this demo run (shown once): \(token)")
         return token
+    }
+
+    /// Reads the dashboard link key from its env var. A missing one is not fatal, with any
+    /// backend: a random per-process key is used and a warning says what that costs.
+    private static func dashboardSecret(env: String, environment: [String: String], logger: Logger) throws -> String {
+        if let value = environment[env], !value.isEmpty {
+            guard value.count >= 16 else {
+                throw StartupError(
+                    message: "\(env) is set but shorter than 16 characters; use a long random dashboard secret",
+                    exitCode: exitCodeBadConfig)
+            }
+            return value
+        }
+        logger.warning(
+            "\(env) is not set; dashboard links are signed with a random per-process key, so they stop working on restart and are not accepted by other replicas"
+        )
+        return DashboardLinkSigner.randomSecret()
     }
 }

@@ -64,6 +64,31 @@ struct StartupTests {
         }
     }
 
+    @Test func dashboardSecretComesFromItsEnvVarOrIsGeneratedPerProcess() async throws {
+        try await withTempDirectory { directory in
+            let path = try config(in: directory, extra: "server:\n  dashboard_secret_env: MY_DASHBOARD\n")
+            let configured = try Startup.prepare(
+                explicitConfig: path, host: nil, port: 0,
+                environment: ["MY_DASHBOARD": "a-long-enough-dashboard-secret"], logger: Logger(label: "test"))
+            #expect(configured.dependencies.dashboardSecret == "a-long-enough-dashboard-secret")
+            try await configured.dependencies.store.close()
+            let generated = try Startup.prepare(
+                explicitConfig: path, host: nil, port: 0, environment: [:], logger: Logger(label: "test"))
+            #expect(generated.dependencies.dashboardSecret.count == 64)
+            try await generated.dependencies.store.close()
+        }
+    }
+
+    @Test func shortDashboardSecretIsRefused() async throws {
+        try await withTempDirectory { directory in
+            #expect(throws: StartupError.self) {
+                try Startup.prepare(
+                    explicitConfig: try config(in: directory), host: nil, port: 0,
+                    environment: ["PROVISIONER_DASHBOARD_SECRET": "short"], logger: Logger(label: "test"))
+            }
+        }
+    }
+
     @Test func portOverrideOutOfRangeIsRefused() async throws {
         try await withTempDirectory { directory in
             #expect(throws: StartupError.self) {

@@ -53,7 +53,8 @@ extension ServerConfiguration {
     init(decoding node: ConfigNode) throws {
         self.init()
         let map = try node.mapping(allowing: [
-            "host", "port", "admin_secret_env", "service_token_env", "max_body_bytes",
+            "host", "port", "admin_secret_env", "service_token_env", "max_body_bytes", "dashboard_secret_env",
+            "dashboard_link_ttl_s",
         ])
         host = try map.string("host", default: host)
         if host.isEmpty { throw ConfigError(node: map.node("host"), message: "host must not be empty") }
@@ -61,6 +62,9 @@ extension ServerConfiguration {
         adminSecretEnv = try map.envVarName("admin_secret_env", default: adminSecretEnv)
         serviceTokenEnv = try map.envVarName("service_token_env", default: serviceTokenEnv)
         maxBodyBytes = try map.int("max_body_bytes", default: maxBodyBytes, in: 1...67_108_864)
+        dashboardSecretEnv = try map.envVarName("dashboard_secret_env", default: dashboardSecretEnv)
+        dashboardLinkTTLSeconds = try map.int(
+            "dashboard_link_ttl_s", default: dashboardLinkTTLSeconds, in: 60...2_592_000)
     }
 }
 

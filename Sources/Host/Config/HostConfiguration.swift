@@ -56,7 +56,9 @@ public struct HostConfiguration: Sendable {
 
 /// `server:` keys: `host` (string, default 127.0.0.1), `port` (integer, default 8080, 0...65535),
 /// `admin_secret_env` / `service_token_env` (env var names), `max_body_bytes` (integer, default
-/// 1048576, 1...67108864).
+/// 1048576, 1...67108864), `dashboard_secret_env` (env var name, default
+/// `PROVISIONER_DASHBOARD_SECRET`: the key that signs dashboard links), `dashboard_link_ttl_s`
+/// (integer, default 3600, 60...2592000: how long a dashboard link works).
 public struct ServerConfiguration: Sendable, Equatable {
     /// The address to bind.
     public var host: String = "127.0.0.1"
@@ -68,6 +70,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var serviceTokenEnv: String = "PROVISIONER_SERVICE_TOKEN"
     /// The largest request body accepted; larger bodies get 413.
     public var maxBodyBytes: Int = 1_048_576
+    /// The env var holding the key that signs dashboard links.
+    public var dashboardSecretEnv: String = "PROVISIONER_DASHBOARD_SECRET"
+    /// How long a dashboard link works after it is issued.
+    public var dashboardLinkTTLSeconds: Int = 3600
     /// Creates the section with defaults.
     public init() {}
 }

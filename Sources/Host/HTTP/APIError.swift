@@ -74,7 +74,7 @@ public struct APIError: Error, Sendable {
         switch code {
         case .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .linkExpired: .forbidden
         case .notFound: .notFound
         case .conflict, .stateConflict, .idempotencyConflict: .conflict
         case .payloadTooLarge: .contentTooLarge
@@ -93,6 +93,7 @@ public struct APIError: Error, Sendable {
         switch code {
         case .invalidRequest: "fix the request as the message says; do not retry unchanged"
         case .unauthorized, .forbidden: "check the bearer token; do not retry with the same credentials"
+        case .linkExpired: "ask the service for a new dashboard link; do not retry this one"
         case .notFound: "check the id or route; do not retry"
         case .idempotencyConflict: "use a new Idempotency-Key for a different request, or resend the original body"
         case .stateConflict, .conflict:

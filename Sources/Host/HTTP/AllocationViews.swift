@@ -25,13 +25,20 @@ enum AllocationViews {
     }
 
     /// The service view, for the onboarding service and operators.
+    ///
+    /// - Parameters:
+    ///   - forgeID: The user's forge id from the user record (`null` when none).
+    ///   - events: The audit events, for the single-VM view.
+    ///   - lifecycleEvents: The lifecycle events, for the single-VM view.
     static func full(
-        _ record: AllocationRecord, events: [AuditEvent]? = nil, lifecycleEvents: [LifecycleEvent]? = nil
+        _ record: AllocationRecord, forgeID: String?, events: [AuditEvent]? = nil,
+        lifecycleEvents: [LifecycleEvent]? = nil
     ) -> JSONValue {
         let vm = record.vm
         var pairs: [(String, JSONValue)] = [
             ("vm_id", .string(record.id)),
             ("user_id", .string(record.userID)),
+            ("forge_id", .string(forgeID)),
             ("plan", .string(record.plan)),
             ("backend", .string(record.backend)),
             ("is_demo", .bool(record.isDemo)),

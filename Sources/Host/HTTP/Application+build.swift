@@ -11,6 +11,8 @@ public struct HostDependencies: Sendable {
     public var backend: any Provisioner
     public var serviceToken: String
     public var adminSecret: String
+    /// The key that signs dashboard links (`server.dashboard_secret_env`).
+    public var dashboardSecret: String
     public var metrics: ServiceMetrics
     public var logger: Logger
     public var signal: WorkSignal
@@ -19,14 +21,16 @@ public struct HostDependencies: Sendable {
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
-        adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
-        signal: WorkSignal = WorkSignal(), orphans: OrphanRegistry = OrphanRegistry()
+        adminSecret: String, dashboardSecret: String = DashboardLinkSigner.randomSecret(),
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, signal: WorkSignal = WorkSignal(),
+        orphans: OrphanRegistry = OrphanRegistry()
     ) {
         self.configuration = configuration
         self.store = store
         self.backend = backend
         self.serviceToken = serviceToken
         self.adminSecret = adminSecret
+        self.dashboardSecret = dashboardSecret
         self.metrics = metrics
         self.logger = logger
         self.signal = signal
@@ -56,6 +60,11 @@ public struct HostDependencies: Sendable {
         Recovery(store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics)
     }
 
+    /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.
+    public var dashboardLinks: DashboardLinkSigner {
+        DashboardLinkSigner(secret: dashboardSecret, ttlSeconds: configuration.server.dashboardLinkTTLSeconds)
+    }
+
     /// The resolver `launch_proof.dns_aaaa.resolver` names.
     var resolver: any AAAAResolving {
         let launchProof = configuration.launchProof
@@ -70,14 +79,16 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
     router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
     OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
         .register(on: router)
-    AdminRoutes(store: dependencies.store, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
+    let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
+    AdminRoutes(store: dependencies.store, adminAuth: adminAuth).register(on: router)
+    AdminAllocationRoutes(store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend))
         .register(on: router)
-    PoolRoutes(backend: dependencies.backend, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
-        .register(on: router)
-    EventRoutes(
-        store: dependencies.store, orphans: dependencies.orphans,
-        adminAuth: BearerAuthenticator(secret: dependencies.adminSecret)
+    DashboardRoutes(
+        store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
+        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth).register(on: router)
+    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,

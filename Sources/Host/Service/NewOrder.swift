@@ -9,10 +9,12 @@ public struct NewOrder: Sendable, Codable, Equatable {
     public var sshKeys: [String]
     public var openPorts: [Int]
     public var metadata: [String: String]
+    /// The user's id in the code forge, stored on the user record; `nil` keeps the stored one.
+    public var forgeID: String?
 
     public init(
         userID: String, plan: String, hostname: String? = nil, sshKeys: [String] = [], openPorts: [Int] = [],
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], forgeID: String? = nil
     ) {
         self.userID = userID
         self.plan = plan
@@ -20,10 +22,12 @@ public struct NewOrder: Sendable, Codable, Equatable {
         self.sshKeys = sshKeys
         self.openPorts = openPorts
         self.metadata = metadata
+        self.forgeID = forgeID
     }
 
     /// A stable fingerprint of the request, to tell a replay from a different request under the
-    /// same idempotency key.
+    /// same idempotency key. A `nil` ``forgeID`` is left out, so orders without one keep the
+    /// fingerprint they had before the field existed.
     var fingerprint: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -32,11 +36,7 @@ public struct NewOrder: Sendable, Codable, Equatable {
 
     /// Checks every field against policy; the error names the field.
     func validate(plans: [String: PlanSpec], limits: LimitsConfiguration) throws {
-        let idPattern = #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$"#
-        guard userID.range(of: idPattern, options: .regularExpression) != nil else {
-            throw ProvisionerError.invalidRequest(
-                "user_id must be 1-128 characters of letters, digits, '.', '_', '@', ':' or '-'.")
-        }
+        guard Self.isValidUserID(userID) else { throw ProvisionerError.invalidRequest(Self.userIDRule) }
         guard plans[plan] != nil else {
             throw ProvisionerError.invalidRequest(
                 "plan '\(plan)' does not exist; available plans: \(plans.keys.sorted().joined(separator: ", ")).")
@@ -73,9 +73,31 @@ public struct NewOrder: Sendable, Codable, Equatable {
                 throw ProvisionerError.invalidRequest("open_ports[\(index)] = \(port) is blocked by policy.")
             }
         }
+        if let forgeID, !Self.isValidForgeID(forgeID) {
+            throw ProvisionerError.invalidRequest("forge_id must be 1-200 printable characters.")
+        }
         guard metadata.count <= 64, metadata.allSatisfy({ $0.key.count <= 128 && $0.value.count <= 1024 }) else {
             throw ProvisionerError.invalidRequest(
                 "metadata may hold at most 64 entries, keys up to 128 and values up to 1024 characters.")
+        }
+    }
+
+    /// What a user id must look like, as a 400 message.
+    static let userIDRule = "user_id must be 1-128 characters of letters, digits, '.', '_', '@', ':' or '-'."
+
+    /// Whether `userID` is 1-128 letters, digits, `.`, `_`, `@`, `:` or `-`, starting with a letter or digit.
+    static func isValidUserID(_ userID: String) -> Bool {
+        userID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}\z"#, options: .regularExpression) != nil
+    }
+
+    /// Whether `forgeID` is 1-200 characters with no control, format or line-separator characters.
+    static func isValidForgeID(_ forgeID: String) -> Bool {
+        guard (1...200).contains(forgeID.count) else { return false }
+        return forgeID.unicodeScalars.allSatisfy { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: false
+            default: true
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ public struct OrderService: Sendable {
 
     /// Accepts an order, or returns the one already made under the same idempotency key.
     ///
+    /// Records the user (and their `forge_id`, when the order carries one) before the order.
+    ///
     /// - Throws: `invalid_request` (a bad field), `capacity_unavailable` (the backend cannot prove
     ///   room), `idempotency_conflict`, `quota_exceeded`.
     public func createOrder(
@@ -38,6 +40,8 @@ public struct OrderService: Sendable {
         }
         try await checkCapacity(plan: plan, logger: logger)
         let now = Date()
+        // Before the order, so an order never exists without its user; a nil forge id keeps the stored one.
+        _ = try await store.upsertUser(id: order.userID, forgeID: order.forgeID, now: now)
         let record = AllocationRecord(
             id: Self.newAllocationID(), userID: order.userID, plan: plan, backend: backend.name,
             isDemo: backend.isDemo, hostname: order.hostname, sshKeys: order.sshKeys, openPorts: order.openPorts,
@@ -217,6 +221,11 @@ public struct OrderService: Sendable {
     /// A user's allocations, newest first.
     public func allocations(userID: String) async throws -> [AllocationRecord] {
         try await store.allocations(userID: userID)
+    }
+
+    /// The user's forge id, if one was ever given.
+    public func forgeID(userID: String) async throws -> String? {
+        try await store.user(id: userID)?.forgeID
     }
 
     static func newAllocationID() -> String {

@@ -75,6 +75,16 @@ struct HostConfigurationDecodingTests {
             yaml: "limits:\n  blocked_ports: [25, 0]\n",
             path: "limits.blocked_ports[1]", line: 2, column: 23, message: "0 is out of range 1...65535"),
         BadConfig(
+            name: "dashboard link TTL below a minute",
+            yaml: "server:\n  dashboard_link_ttl_s: 59\n",
+            path: "server.dashboard_link_ttl_s", line: 2, column: 25, message: "59 is out of range 60...2592000"),
+        BadConfig(
+            name: "inline dashboard secret",
+            yaml: "server:\n  dashboard_secret_env: not a name\n",
+            path: "server.dashboard_secret_env", line: 2, column: 25,
+            message:
+                "expected the NAME of an environment variable (like MY_SECRET); secrets are never written inline"),
+        BadConfig(
             name: "section of the wrong kind",
             yaml: "server: 8080\n",
             path: "server", line: 1, column: 9, message: "expected a mapping, found a scalar"),
@@ -103,7 +113,9 @@ struct HostConfigurationDecodingTests {
 
     @Test func overridesAreDecoded() throws {
         let yaml = """
-            server: { host: 0.0.0.0, port: 0, admin_secret_env: MY_ADMIN, max_body_bytes: 2048 }
+            server:
+              { host: 0.0.0.0, port: 0, admin_secret_env: MY_ADMIN, max_body_bytes: 2048,
+                dashboard_secret_env: MY_DASHBOARD, dashboard_link_ttl_s: 600 }
             store: { path: /tmp/x.sqlite, synchronous: NORMAL }
             plans:
               big: { vcpus: 4, memory_mib: 8192, disk_gib: 80, price_cents: 4_000 }
@@ -117,6 +129,8 @@ struct HostConfigurationDecodingTests {
         #expect(configuration.server.adminSecretEnv == "MY_ADMIN")
         #expect(configuration.server.serviceTokenEnv == "PROVISIONER_SERVICE_TOKEN")
         #expect(configuration.server.maxBodyBytes == 2048)
+        #expect(configuration.server.dashboardSecretEnv == "MY_DASHBOARD")
+        #expect(configuration.server.dashboardLinkTTLSeconds == 600)
         #expect(configuration.store.path == "/tmp/x.sqlite")
         #expect(configuration.store.synchronous == "normal")
         #expect(
@@ -129,5 +143,11 @@ struct HostConfigurationDecodingTests {
         #expect(configuration.worker.concurrency == 2)
         #expect(configuration.worker.leaseSeconds == 30)
         #expect(configuration.worker.pollIntervalMilliseconds == 100)
+    }
+
+    @Test func dashboardDefaults() throws {
+        let configuration = try ConfigLoaderTests.loader.decode(text: "server: { port: 1 }\n", source: "ok.yaml")
+        #expect(configuration.server.dashboardSecretEnv == "PROVISIONER_DASHBOARD_SECRET")
+        #expect(configuration.server.dashboardLinkTTLSeconds == 3600)
     }
 }

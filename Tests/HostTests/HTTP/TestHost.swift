@@ -10,6 +10,7 @@ import SimulatedProvisioner
 struct TestHost {
     static let serviceToken = "test-service-token-0123456789"
     static let adminSecret = "test-admin-secret-0123456789"
+    static let dashboardSecret = "test-dashboard-secret-0123456789"
 
     let dependencies: HostDependencies
     let backend: SimulatedProvisioner
@@ -23,6 +24,7 @@ struct TestHost {
         simulated: SimulatedProvisionerConfiguration = .init(provisionDelayMilliseconds: 0, sshBannerListener: true),
         configure: (inout HostConfiguration) -> Void = { _ in },
         wrap: (SimulatedProvisioner) -> any Provisioner = { $0 },
+        backendOverStore: ((any Store) -> any Provisioner)? = nil,
         _ body: @escaping @Sendable (TestHost, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         var configuration = HostConfiguration.hermeticForTests()
@@ -33,8 +35,8 @@ struct TestHost {
         var logger = Logger(label: "test.host")
         logger.logLevel = .warning
         let dependencies = HostDependencies(
-            configuration: configuration, store: store, backend: wrap(backend), serviceToken: serviceToken,
-            adminSecret: adminSecret, logger: logger)
+            configuration: configuration, store: store, backend: backendOverStore?(store) ?? wrap(backend),
+            serviceToken: serviceToken, adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
         let host = TestHost(dependencies: dependencies, backend: backend)
         let app = buildApplication(dependencies)
         let result = try await app.test(setup) { client in try await body(host, client) }

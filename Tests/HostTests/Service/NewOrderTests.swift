@@ -1,6 +1,7 @@
-import Host
 import ProvisionerAPI
 import Testing
+
+@testable import Host
 
 struct NewOrderTests {
     /// An order that must be refused, and the text its error must contain.
@@ -42,6 +43,22 @@ struct NewOrderTests {
         InvalidOrder(
             name: "hostname with an underscore", order: NewOrder(userID: "u1", plan: "trial", hostname: "a_b.example"),
             messageContains: "hostname"),
+        InvalidOrder(
+            name: "user_id with a trailing newline", order: NewOrder(userID: "u1\n", plan: "trial"),
+            messageContains: "user_id"),
+        InvalidOrder(
+            name: "empty forge_id", order: NewOrder(userID: "u1", plan: "trial", forgeID: ""),
+            messageContains: "forge_id"),
+        InvalidOrder(
+            name: "forge_id over 200 characters",
+            order: NewOrder(userID: "u1", plan: "trial", forgeID: String(repeating: "f", count: 201)),
+            messageContains: "forge_id must be 1-200 printable characters"),
+        InvalidOrder(
+            name: "forge_id with a control character",
+            order: NewOrder(userID: "u1", plan: "trial", forgeID: "gh:1\u{7}"), messageContains: "forge_id"),
+        InvalidOrder(
+            name: "forge_id with a newline", order: NewOrder(userID: "u1", plan: "trial", forgeID: "gh:1\ngh:2"),
+            messageContains: "forge_id"),
     ]
 
     @Test(.timeLimit(.minutes(1)), arguments: invalidOrders)
@@ -81,6 +98,37 @@ struct NewOrderTests {
             let events = try await harness.store.auditEvents(allocationID: record.id)
             #expect(events.map(\.kind) == ["order.created"])
             #expect(events.first?.requestID == "req-1")
+        }
+    }
+
+    @Test func fingerprintWithoutForgeIDIsUnchanged() {
+        // The fingerprint orders were stored with before `forge_id` existed: replays must still match.
+        let order = NewOrder(userID: "u1", plan: "small", hostname: "a.example", openPorts: [22])
+        #expect(
+            order.fingerprint
+                == #"{"hostname":"a.example","metadata":{},"openPorts":[22],"plan":"small","sshKeys":[],"userID":"u1"}"#
+        )
+        var withForge = order
+        withForge.forgeID = "gh:42"
+        #expect(withForge.fingerprint != order.fingerprint)
+        #expect(withForge.fingerprint.contains(#""forgeID":"gh:42""#))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func forgeIDIsStoredAndKeptByLaterOrdersWithoutOne() async throws {
+        try await ServiceHarness.with { harness in
+            let logger = harness.logger
+            _ = try await harness.orders.createOrder(
+                NewOrder(userID: "u1", plan: "trial", forgeID: "gh:42 (Ünïcode ok)"), idempotencyKey: nil,
+                requestID: nil, logger: logger)
+            #expect(try await harness.store.user(id: "u1")?.forgeID == "gh:42 (Ünïcode ok)")
+            _ = try await harness.orders.createOrder(
+                NewOrder(userID: "u1", plan: "trial"), idempotencyKey: nil, requestID: nil, logger: logger)
+            #expect(try await harness.orders.forgeID(userID: "u1") == "gh:42 (Ünïcode ok)")
+            _ = try await harness.orders.createOrder(
+                NewOrder(userID: "u2", plan: "trial"), idempotencyKey: nil, requestID: nil, logger: logger)
+            let u2 = try #require(try await harness.store.user(id: "u2"))
+            #expect(u2.forgeID == nil)
         }
     }
 }

@@ -11,7 +11,7 @@ struct VMRoutes {
     let serviceAuth: BearerAuthenticator
     let maxBodyBytes: Int
 
-    static let createFields = ["user_id", "plan", "hostname", "ssh_keys", "open_ports", "metadata"]
+    static let createFields = ["user_id", "plan", "hostname", "ssh_keys", "open_ports", "metadata", "forge_id"]
     static let paymentFields = ["status", "reference"]
 
     func register(on router: Router<ProvisionerRequestContext>) {
@@ -34,13 +34,14 @@ struct VMRoutes {
             hostname: try body.string("hostname"),
             sshKeys: try body.stringList("ssh_keys"),
             openPorts: try body.intList("open_ports"),
-            metadata: try body.stringMap("metadata"))
+            metadata: try body.stringMap("metadata"),
+            forgeID: try body.string("forge_id"))
         let (record, replayed) = try await orders.createOrder(
             order, idempotencyKey: key, requestID: context.requestID, logger: context.logger)
         var headers = HTTPFields()
         headers[.location] = "/v1/vm/\(record.id)"
         if replayed { headers[.idempotentReplayed] = "true" }
-        return JSONResponse.make(.accepted, AllocationViews.full(record), headers: headers)
+        return JSONResponse.make(.accepted, try await view(record), headers: headers)
     }
 
     private func pay(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
@@ -59,7 +60,7 @@ struct VMRoutes {
         }
         let record = try await orders.recordPayment(
             id: id, status: status, reference: reference, requestID: context.requestID, logger: context.logger)
-        return JSONResponse.make(.ok, AllocationViews.full(record))
+        return JSONResponse.make(.ok, try await view(record))
     }
 
     private func show(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
@@ -67,7 +68,7 @@ struct VMRoutes {
         let record = try await orders.allocation(id: try context.parameters.require("id"))
         let events = try await store.auditEvents(allocationID: record.id)
         let lifecycle = try await store.lifecycleEvents(allocationID: record.id)
-        return JSONResponse.make(.ok, AllocationViews.full(record, events: events, lifecycleEvents: lifecycle))
+        return JSONResponse.make(.ok, try await view(record, events: events, lifecycleEvents: lifecycle))
     }
 
     private func publicStatus(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
@@ -79,7 +80,7 @@ struct VMRoutes {
         try serviceAuth.authenticate(request)
         let record = try await orders.requestRelease(
             id: try context.parameters.require("id"), requestID: context.requestID, logger: context.logger)
-        return JSONResponse.make(record.state == .released ? .ok : .accepted, AllocationViews.full(record))
+        return JSONResponse.make(record.state == .released ? .ok : .accepted, try await view(record))
     }
 
     /// Retries a failed launch that left nothing behind, synchronously, on the same order.
@@ -98,13 +99,29 @@ struct VMRoutes {
                 customerMessage: CustomerMessages.text(for: result.state),
                 operatorDetail: result.operatorMessage)
         }
-        return JSONResponse.make(.ok, AllocationViews.full(result))
+        return JSONResponse.make(.ok, try await view(result))
     }
 
     private func list(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
         try serviceAuth.authenticate(request)
-        let records = try await orders.allocations(userID: try context.parameters.require("user"))
-        return JSONResponse.make(.ok, .object([("vms", .array(records.map { AllocationViews.full($0) }))]))
+        let userID = try context.parameters.require("user")
+        let records = try await orders.allocations(userID: userID)
+        let forgeID = try await orders.forgeID(userID: userID)
+        return JSONResponse.make(
+            .ok,
+            .object([
+                ("vms", .array(records.map { AllocationViews.full($0, forgeID: forgeID) })),
+                ("forge_id", .string(forgeID)),
+            ]))
+    }
+
+    /// The service view of `record`, with its user's forge id.
+    private func view(
+        _ record: AllocationRecord, events: [AuditEvent]? = nil, lifecycleEvents: [LifecycleEvent]? = nil
+    ) async throws -> JSONValue {
+        AllocationViews.full(
+            record, forgeID: try await orders.forgeID(userID: record.userID), events: events,
+            lifecycleEvents: lifecycleEvents)
     }
 
     private func bodyBytes(_ request: Request) async throws -> [UInt8] {

@@ -1,0 +1,127 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import ProvisionerAPI
+
+/// `GET /admin/allocations`: every allocation as a 13-column HTML table, or JSON, behind the admin
+/// secret. Rows whose VM a pool refresh removed are marked `orphaned_from_pool`.
+struct AdminAllocationRoutes {
+    let store: any Store
+    let adminAuth: BearerAuthenticator
+    let orphans: OrphanReport
+
+    /// The table's columns, in order.
+    static let columns = [
+        "vm_id", "user_id", "plan", "backend", "state", "payment", "backend_ref", "ipv4", "ipv6", "ssh", "created_at",
+        "updated_at", "cockpit",
+    ]
+
+    func register(on router: Router<ProvisionerRequestContext>) {
+        router.get("/admin/allocations") { request, _ in
+            let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+            return try await allocations(request, json: wantsJSON)
+        }
+        router.get("/admin/allocations.json") { request, _ in try await allocations(request, json: true) }
+    }
+
+    private func allocations(_ request: Request, json: Bool) async throws -> Response {
+        try adminAuth.authenticate(request)
+        let parameters = request.uri.queryParameters
+        let query = try AdminAllocationQuery { name in
+            guard let value = parameters[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            return value
+        }
+        let records = try await store.allocations(matching: query.filter, limit: query.limit, offset: query.offset)
+        let orphaned = try await orphans.orphanedAllocations()
+        let nextOffset = records.count == query.limit ? query.offset + query.limit : nil
+        if json {
+            var forgeIDs: [String: String?] = [:]
+            var items: [JSONValue] = []
+            for record in records {
+                if forgeIDs[record.userID] == nil {
+                    forgeIDs[record.userID] = .some(try await store.user(id: record.userID)?.forgeID)
+                }
+                let view = AllocationViews.full(record, forgeID: forgeIDs[record.userID] ?? nil)
+                guard case .object(var pairs) = view else { continue }
+                pairs.append(("orphaned_from_pool", JSONValue.bool(orphaned[record.id] != nil)))
+                items.append(.object(pairs))
+            }
+            return JSONResponse.make(
+                .ok, .object([("allocations", .array(items)), ("next_offset", .int(nextOffset))]))
+        }
+        let page: [String: Any] = [
+            "columns": Self.columns,
+            "filter": query.filterFields,
+            "states": LaunchProofStatus.allCases.map { state -> [String: Any] in
+                ["name": state.rawValue, "selected": query.filter.state == state]
+            },
+            "rows": records.map { Self.row($0, orphaned: orphaned[$0.id] != nil) },
+            "next_page": nextOffset.map { query.pagePath(offset: $0) } ?? false,
+        ]
+        return HTMLResponse.make(AdminPages.allocations.render(page))
+    }
+
+    /// One table row's cells; Mustache escapes every one of them.
+    static func row(_ record: AllocationRecord, orphaned: Bool) -> [String: Any] {
+        let vm = record.vm
+        let ssh = vm?.sshHost.map { host in
+            let port = vm?.sshPort ?? 22
+            return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+        return [
+            "vm_id": record.id, "user_id": record.userID, "plan": record.plan, "backend": record.backend,
+            "state": record.state.rawValue, "orphaned": orphaned, "payment": record.paymentStatus.rawValue,
+            "backend_ref": vm?.backendRef ?? "", "ipv4": vm?.ipv4 ?? "", "ipv6": vm?.ipv6 ?? "", "ssh": ssh ?? "",
+            "created_at": JSONValue.timestamp(record.createdAt), "updated_at": JSONValue.timestamp(record.updatedAt),
+            "cockpit": CockpitLink.href(vm?.cockpitURL) ?? false,
+        ]
+    }
+}
+
+/// The filters and page of `GET /admin/allocations`, validated.
+struct AdminAllocationQuery {
+    var filter: AllocationFilter
+    var limit: Int
+    var offset: Int
+
+    /// Reads `user_id`, `state`, `backend`, `limit` (1...500, default 100) and `offset`
+    /// (0...2147483647, default 0).
+    ///
+    /// - Throws: `invalid_request` naming the parameter.
+    ///
+    /// - Parameter text: The non-empty value of a query parameter, or `nil`.
+    init(text: (String) -> String?) throws {
+        var state: LaunchProofStatus?
+        if let name = text("state") {
+            guard let parsed = LaunchProofStatus(rawValue: name) else {
+                let names = LaunchProofStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ProvisionerError.invalidRequest("Query parameter 'state' must be one of: \(names).")
+            }
+            state = parsed
+        }
+        filter = AllocationFilter(userID: text("user_id"), state: state, backend: text("backend"))
+        limit = try AdminRoutes.integer(text("limit"), name: "limit", range: 1...500) ?? 100
+        offset = try AdminRoutes.integer(text("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+    }
+
+    /// The filter values, for the page's form.
+    var filterFields: [String: String] {
+        ["user_id": filter.userID ?? "", "backend": filter.backend ?? ""]
+    }
+
+    /// The page at `offset` under the same filters.
+    func pagePath(offset: Int) -> String {
+        var components = URLComponents()
+        components.path = "/admin/allocations"
+        components.queryItems =
+            [
+                filter.userID.map { URLQueryItem(name: "user_id", value: $0) },
+                filter.state.map { URLQueryItem(name: "state", value: $0.rawValue) },
+                filter.backend.map { URLQueryItem(name: "backend", value: $0) },
+                URLQueryItem(name: "limit", value: String(limit)),
+                URLQueryItem(name: "offset", value: String(offset)),
+            ].compactMap { $0 }
+        return components.string ?? "/admin/allocations"
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import ProvisionerAPI
+
+/// The customer dashboard: `POST /v1/users/{user}/dashboard-link` (service token) issues an
+/// expiring signed link, and `GET /dashboard/{user}` serves the user's active services to whoever
+/// holds one.
+struct DashboardRoutes {
+    let store: any Store
+    let serviceAuth: BearerAuthenticator
+    let signer: DashboardLinkSigner
+    let maxBodyBytes: Int
+
+    /// States a customer no longer has a service in.
+    static let inactiveStates: Set<LaunchProofStatus> = [.released, .failed, .rolledBack]
+
+    func register(on router: Router<ProvisionerRequestContext>) {
+        router.post("/v1/users/{user}/dashboard-link") { request, context in try await issue(request, context) }
+        router.get("/dashboard/{user}") { request, context in try await dashboard(request, context) }
+    }
+
+    private func issue(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try serviceAuth.authenticate(request)
+        let userID = try context.parameters.require("user")
+        let bytes = Array(try await request.body.collect(upTo: maxBodyBytes).readableBytesView)
+        if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            _ = try RequestBodyReader(bytes, allowed: [])
+        }
+        guard NewOrder.isValidUserID(userID) else {
+            throw ProvisionerError.invalidRequest(NewOrder.userIDRule)
+        }
+        let link = signer.link(for: userID, now: Date())
+        try await store.appendAudit([
+            AuditEvent(
+                at: Date(), kind: "dashboard.link_issued", allocationID: nil, userID: userID, actor: "service",
+                requestID: context.requestID, detail: "expires_at=\(JSONValue.timestamp(link.expiresAt))")
+        ])
+        return JSONResponse.make(
+            .created, .object([("url", .string(link.path)), ("expires_at", .date(link.expiresAt))]))
+    }
+
+    private func dashboard(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        let userID = try context.parameters.require("user")
+        let query = request.uri.queryParameters
+        let expires = query["expires"].map(String.init)
+        switch signer.verify(userID: userID, expires: expires, signature: query["sig"].map(String.init), now: Date())
+        {
+        case .invalid:
+            throw ProvisionerError(
+                code: .forbidden, isRetryable: false, customerMessage: "This dashboard link is not valid.")
+        case .expired:
+            throw ProvisionerError(
+                code: .linkExpired, isRetryable: false,
+                customerMessage: "This dashboard link has expired; ask for a new one.")
+        case .valid:
+            break
+        }
+        let records = try await store.allocations(userID: userID)
+            .filter { !Self.inactiveStates.contains($0.state) && $0.deletedAt == nil }
+        let expiresAt = expires.flatMap { TimeInterval($0) }.map { Date(timeIntervalSince1970: $0) }
+        let page: [String: Any] = [
+            "user_id": userID,
+            "expires_at": expiresAt.map(JSONValue.timestamp) ?? "",
+            "services": records.map(Self.service),
+        ]
+        return HTMLResponse.make(DashboardPages.dashboard.render(page))
+    }
+
+    /// One row of the Active services table; Mustache escapes every cell.
+    static func service(_ record: AllocationRecord) -> [String: Any] {
+        let hostname = record.hostname ?? record.vm?.hostname
+        return [
+            "name": hostname ?? record.id,
+            "sub": hostname == nil ? false as Any : record.id as Any,
+            "plan": record.plan,
+            "status": record.state.rawValue,
+            "address": record.vm?.ipv6 ?? record.vm?.ipv4 ?? "—",
+            "cockpit": CockpitLink.href(record.vm?.cockpitURL) ?? false,
+        ]
+    }
+}
