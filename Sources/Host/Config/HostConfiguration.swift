@@ -72,8 +72,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init() {}
 }
 
-/// `store:` keys: `kind` (`sqlite`), `path` (string, default `data/provisioner.sqlite`; `:memory:`
-/// for a throwaway store), `synchronous` (`full` or `normal`, default `full`).
+/// `store:` keys: `kind` (`sqlite` or `postgres`, default `sqlite`). For SQLite: `path` (string,
+/// default `data/provisioner.sqlite`; `:memory:` for a throwaway store), `synchronous` (`full` or
+/// `normal`, default `full`). For PostgreSQL: `url_env` (env var name, default
+/// `PROVISIONER_DATABASE_URL`; the variable holds `postgres://user:password@host:5432/db?sslmode=…`),
+/// `max_connections` (int, default 10, 1...1000: the connection pool's bound).
 public struct StoreConfiguration: Sendable, Equatable {
     /// The store kind.
     public var kind: String = "sqlite"
@@ -81,6 +84,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var path: String = "data/provisioner.sqlite"
     /// SQLite's `synchronous` pragma.
     public var synchronous: String = "full"
+    /// The env var holding the PostgreSQL URL.
+    public var urlEnv: String = "PROVISIONER_DATABASE_URL"
+    /// The most connections the PostgreSQL pool opens.
+    public var maxConnections: Int = 10
     /// Creates the section with defaults.
     public init() {}
 }

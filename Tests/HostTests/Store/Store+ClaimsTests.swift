@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreClaimsTests {
+struct StoreClaimsTests {
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
     func aResourceIsHeldByOneAllocationAndAnAllocationHoldsOneResource(_ kind: StoreKind) async throws {
         try await withStore(kind) { store async throws in

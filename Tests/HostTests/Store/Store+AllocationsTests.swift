@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreAllocationsTests {
+struct StoreAllocationsTests {
     // MARK: insertOrder
 
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
