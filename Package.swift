@@ -47,12 +47,25 @@ let package = Package(
             ],
             path: "Sources/Plugins/Simulated"
         ),
+        // The pool backend: hands out pre-built VMs, one customer at a time.
+        .target(
+            name: "PoolProvisioner",
+            dependencies: [
+                "ProvisionerAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Plugins/Pool"
+        ),
         // The service: config, store, provisioning, HTTP API.
         .target(
             name: "Host",
             dependencies: [
                 "ProvisionerAPI",
                 "SimulatedProvisioner",
+                "PoolProvisioner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,9 +121,19 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PoolProvisionerTests",
+            dependencies: [
+                "PoolProvisioner", "ProvisionerConformance", "ProvisionerAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "HostTests",
             dependencies: [
-                "Host", "ProvisionerAPI", "SimulatedProvisioner",
+                "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -7,7 +7,9 @@ public import Logging
 public protocol CapacityReporting: Provisioner {
     /// Whether one more VM of `plan` can be created now.
     ///
-    /// - Throws: ``ProvisionerError`` when capacity cannot be determined.
+    /// - Throws: ``ProvisionerError`` when capacity cannot be determined. A backend may also throw
+    ///   `pool_exhausted` or `capacity_unavailable` instead of returning `false`, to refuse the
+    ///   order with that code.
     func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool
 }
 
@@ -50,4 +52,12 @@ public protocol InventoryListing: Provisioner {
     ///
     /// - Throws: ``ProvisionerError`` with `backend_unavailable` or `timeout`.
     func listInventory(logger: Logger) async throws -> [InventoryItem]
+}
+
+/// An optional capability: a backend with work of its own to run while the service runs (release
+/// hooks, catalog refreshes). The Host runs ``runBackgroundWork(logger:)`` as a service beside the
+/// HTTP server and cancels it on graceful shutdown.
+public protocol BackgroundWorking: Provisioner {
+    /// Runs until cancelled; returns (or throws `CancellationError`) when the task is cancelled.
+    func runBackgroundWork(logger: Logger) async throws
 }

@@ -101,6 +101,11 @@ public protocol CatalogStore: Sendable {
     ///
     /// - Returns: The new generation.
     func save(_ payload: String) async throws -> Int64
+    /// Saves `payload` as generation 1 unless a catalog exists, atomically.
+    ///
+    /// - Returns: The catalog as stored afterwards: `payload` at generation 1, or the one that
+    ///   already existed.
+    func seed(_ payload: String) async throws -> StoredCatalog
     /// The catalog as last saved, if one was.
     func load() async throws -> StoredCatalog?
     /// The generation of the catalog as last saved, if one was.

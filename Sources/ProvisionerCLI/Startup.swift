@@ -25,7 +25,9 @@ struct Startup {
             configuration.server.port = port
         }
         logger.info("config loaded", metadata: ["config.source": "\(configuration.source)"])
-        let backend = try LinkedBackends.makeBackend(configuration, environment: environment, logger: logger)
+        let store = try makeStore(configuration.store, environment: environment, logger: logger)
+        let backend = try LinkedBackends.makeBackend(
+            configuration, environment: environment, logger: logger, store: store)
         if backend.isDemo {
             logger.warning(
                 "DEMO BACKEND: '\(backend.name)' creates no real VMs; every response says is_demo: true")
@@ -36,7 +38,6 @@ struct Startup {
         let adminSecret = try secret(
             env: configuration.server.adminSecretEnv, what: "admin secret", isDemo: backend.isDemo,
             environment: environment)
-        let store = try makeStore(configuration.store, environment: environment, logger: logger)
         let dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, logger: logger)

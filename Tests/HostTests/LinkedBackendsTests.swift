@@ -12,8 +12,8 @@ struct LinkedBackendsTests {
         return try LinkedBackends.makeBackend(configuration, environment: [:], logger: Self.logger)
     }
 
-    @Test func linksTheSimulatedBackend() {
-        #expect(LinkedBackends.registry.kinds == ["simulated"])
+    @Test func linksTheSimulatedAndPoolBackends() {
+        #expect(LinkedBackends.registry.kinds == ["pool", "simulated"])
     }
 
     @Test func embeddedDefaultBuildsTheSimulatedBackend() throws {

@@ -79,7 +79,8 @@ public struct APIError: Error, Sendable {
         case .conflict, .stateConflict, .idempotencyConflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .quotaExceeded: .tooManyRequests
-        case .poolExhausted, .capacityUnavailable, .backendUnavailable, .provisionFailed, .timeout: .serviceUnavailable
+        case .poolExhausted, .capacityUnavailable, .backendUnavailable, .provisionFailed, .timeout, .poolNotActive:
+            .serviceUnavailable
         case .backendRejected: .badGateway
         case .methodNotAllowed: .methodNotAllowed
         default: .internalServerError
@@ -100,6 +101,7 @@ public struct APIError: Error, Sendable {
         case .payloadTooLarge: "send a smaller body; do not retry unchanged"
         case .quotaExceeded: "release one of the user's VMs before ordering another; do not retry unchanged"
         case .methodNotAllowed: "use a method this route documents"
+        case .poolNotActive: "send pool operations to a Host whose provisioner.backend is pool; do not retry here"
         default: retryable ? "retry with exponential backoff" : "do not retry; report to the operator"
         }
     }

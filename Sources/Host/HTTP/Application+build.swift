@@ -57,6 +57,8 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         .register(on: router)
     AdminRoutes(store: dependencies.store, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
         .register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
+        .register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
@@ -79,10 +81,14 @@ public func buildApplication(
         store: dependencies.store, provisioning: dependencies.provisioning,
         configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger)
     let server = dependencies.configuration.server
+    var services: [any Service] = [worker]
+    if let backend = dependencies.backend as? any BackgroundWorking {
+        services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
+    }
     return Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "provisioner"),
-        services: [worker],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },
         logger: dependencies.logger)
 }

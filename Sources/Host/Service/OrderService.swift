@@ -36,7 +36,16 @@ public struct OrderService: Sendable {
         if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
             return (existing, true)
         }
-        try await checkCapacity(plan: plan, logger: logger)
+        do {
+            try await checkCapacity(plan: plan, logger: logger)
+        } catch {
+            // A concurrent request with the same key (maybe on another replica) may have taken
+            // the last capacity for this very order: answer with that order, not a refusal.
+            if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
+                return (existing, true)
+            }
+            throw error
+        }
         let now = Date()
         let record = AllocationRecord(
             id: Self.newAllocationID(), userID: order.userID, plan: plan, backend: backend.name,
@@ -78,6 +87,8 @@ public struct OrderService: Sendable {
         let hasCapacity: Bool
         do {
             hasCapacity = try await reporting.hasCapacity(for: plan, logger: logger)
+        } catch let error as ProvisionerError where [.poolExhausted, .capacityUnavailable].contains(error.code) {
+            throw error
         } catch {
             let wrapped = ProvisionerError.wrapping(error)
             throw ProvisionerError.capacityUnavailable("capacity check failed: \(wrapped)")

@@ -109,6 +109,9 @@ public protocol Store: Sendable {
 
     /// Saves a backend catalog, bumping its generation atomically; returns the new generation.
     func saveCatalog(namespace: String, payload: String, now: Date) async throws -> Int64
+    /// Saves a catalog as generation 1 unless the namespace has one, atomically; returns the
+    /// catalog as stored afterwards.
+    func seedCatalog(namespace: String, payload: String, now: Date) async throws -> StoredCatalog
     /// The catalog of a namespace as last saved, if any.
     func catalog(namespace: String) async throws -> StoredCatalog?
     /// The generation of a namespace's catalog, if one was saved.

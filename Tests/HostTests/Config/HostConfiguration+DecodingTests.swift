@@ -39,7 +39,7 @@ struct HostConfigurationDecodingTests {
             name: "unknown backend suggests the linked one",
             yaml: "provisioner:\n  backend: simulatd\n",
             path: "provisioner.backend", line: 2, column: 12,
-            message: "unknown backend 'simulatd'; this build links: simulated; did you mean 'simulated'?"),
+            message: "unknown backend 'simulatd'; this build links: pool, simulated; did you mean 'simulated'?"),
         BadConfig(
             name: "inline secret instead of an env var name",
             yaml: "server:\n  admin_secret_env: hunter2 hunter2\n",

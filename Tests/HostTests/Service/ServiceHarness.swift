@@ -200,6 +200,9 @@ struct FinalizeFailingStore: Store {
         try await base.saveCatalog(namespace: namespace, payload: payload, now: now)
     }
     func catalog(namespace: String) async throws -> StoredCatalog? { try await base.catalog(namespace: namespace) }
+    func seedCatalog(namespace: String, payload: String, now: Date) async throws -> StoredCatalog {
+        try await base.seedCatalog(namespace: namespace, payload: payload, now: now)
+    }
     func catalogGeneration(namespace: String) async throws -> Int64? {
         try await base.catalogGeneration(namespace: namespace)
     }

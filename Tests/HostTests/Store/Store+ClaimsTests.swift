@@ -108,3 +108,21 @@ struct StoreClaimsTests {
         }
     }
 }
+
+struct SQLiteStoreCatalogSeedTests {
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func seedingNeverOverwritesAnExistingCatalog(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store async throws in
+            #expect(
+                try await store.seedCatalog(namespace: "pool", payload: "[seed]", now: Date())
+                    == StoredCatalog(generation: 1, payload: "[seed]"))
+            #expect(
+                try await store.seedCatalog(namespace: "pool", payload: "[other]", now: Date())
+                    == StoredCatalog(generation: 1, payload: "[seed]"))
+            #expect(try await store.saveCatalog(namespace: "pool", payload: "[refresh]", now: Date()) == 2)
+            #expect(
+                try await store.seedCatalog(namespace: "pool", payload: "[late seed]", now: Date())
+                    == StoredCatalog(generation: 2, payload: "[refresh]"))
+        }
+    }
+}

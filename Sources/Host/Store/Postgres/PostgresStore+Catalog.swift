@@ -27,6 +27,25 @@ extension PostgresStore {
         }
     }
 
+    public func seedCatalog(namespace: String, payload: String, now: Date) async throws -> StoredCatalog {
+        try await transaction { c in
+            // A racing seed from another replica makes this insert wait for it, then do nothing;
+            // the read that follows sees whichever catalog won.
+            try await c.query(
+                """
+                INSERT INTO backend_catalogs (namespace, generation, payload, saved_at)
+                VALUES (\(namespace), 1, \(payload), \(now.timeIntervalSince1970))
+                ON CONFLICT (namespace) DO NOTHING
+                """, logger: logger)
+            let rows = try await c.rows(
+                "SELECT generation, payload FROM backend_catalogs WHERE namespace = \(namespace)", logger: logger)
+            guard let (generation, stored) = try rows.first?.decode((Int64, String).self) else {
+                throw StoreError.corruptRow("backend_catalogs row \(namespace) vanished inside its transaction")
+            }
+            return StoredCatalog(generation: generation, payload: stored)
+        }
+    }
+
     public func catalog(namespace: String) async throws -> StoredCatalog? {
         try await rows("SELECT generation, payload FROM backend_catalogs WHERE namespace = \(namespace)").first
             .map { row in

@@ -20,6 +20,23 @@ extension SQLiteStore {
         }
     }
 
+    public func seedCatalog(namespace: String, payload: String, now: Date) async throws -> StoredCatalog {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO backend_catalogs (namespace, generation, payload, saved_at) VALUES (?, 1, ?, ?)
+                    ON CONFLICT(namespace) DO NOTHING
+                    """,
+                arguments: [namespace, payload, now.timeIntervalSince1970])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT generation, payload FROM backend_catalogs WHERE namespace = ?",
+                    arguments: [namespace])
+            else { throw StoreError.corruptRow("backend_catalogs row \(namespace) vanished inside its transaction") }
+            return StoredCatalog(generation: row["generation"], payload: row["payload"])
+        }
+    }
+
     public func catalog(namespace: String) async throws -> StoredCatalog? {
         try await writer.read { db in
             try Row.fetchOne(

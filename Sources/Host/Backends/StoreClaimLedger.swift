@@ -1,0 +1,92 @@
+import Foundation
+public import ProvisionerAPI
+
+/// The Host's ``ClaimLedger``: claims live in the store, scoped to one backend's namespace, where
+/// unique keys make a resource held by at most one allocation across processes and replicas.
+/// State changes a plugin makes are audited.
+public struct StoreClaimLedger: ClaimLedger {
+    public let store: any Store
+    public let namespace: String
+
+    public init(store: any Store, namespace: String) {
+        self.store = store
+        self.namespace = namespace
+    }
+
+    public func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome {
+        try await store.claimResource(namespace: namespace, resource: resource, allocationID: allocationID, now: Date())
+    }
+
+    public func claim(of allocationID: String) async throws -> ResourceClaim? {
+        try await store.resourceClaim(namespace: namespace, allocationID: allocationID)
+    }
+
+    public func setState(_ state: ClaimState, of resource: String, for allocationID: String, note: String?)
+        async throws -> Bool
+    {
+        let now = Date()
+        return try await store.setClaimState(
+            namespace: namespace, resource: resource, allocationID: allocationID, state: state, note: note, now: now,
+            audit: [audit("vm_\(state.rawValue)", resource: resource, allocationID: allocationID, note: note, at: now)])
+    }
+
+    public func release(_ resource: String, for allocationID: String) async throws -> Bool {
+        try await store.releaseClaim(
+            namespace: namespace, resource: resource, allocationID: allocationID,
+            audit: [audit("vm_freed", resource: resource, allocationID: allocationID, note: nil, at: Date())])
+    }
+
+    public func claims() async throws -> [ResourceClaim] {
+        try await store.resourceClaims(namespace: namespace)
+    }
+
+    private func audit(_ kind: String, resource: String, allocationID: String, note: String?, at: Date) -> AuditEvent {
+        var detail = "\(namespace) VM \(resource)"
+        if let note { detail += ": \(note)" }
+        return AuditEvent(
+            at: at, kind: "\(namespace).\(kind)", allocationID: allocationID, userID: nil,
+            actor: "backend:\(namespace)",
+            requestID: nil, detail: detail)
+    }
+}
+
+/// The Host's ``CatalogStore``: one backend's catalog in the store, shared by every replica.
+public struct StoreCatalogStore: CatalogStore {
+    public let store: any Store
+    public let namespace: String
+
+    public init(store: any Store, namespace: String) {
+        self.store = store
+        self.namespace = namespace
+    }
+
+    public func save(_ payload: String) async throws -> Int64 {
+        try await store.saveCatalog(namespace: namespace, payload: payload, now: Date())
+    }
+
+    public func seed(_ payload: String) async throws -> StoredCatalog {
+        try await store.seedCatalog(namespace: namespace, payload: payload, now: Date())
+    }
+
+    public func load() async throws -> StoredCatalog? { try await store.catalog(namespace: namespace) }
+
+    public func generation() async throws -> Int64? { try await store.catalogGeneration(namespace: namespace) }
+}
+
+/// The ledger `check-config` hands plugins: it opens no store, so any use fails loudly.
+struct UnopenedClaimLedger: ClaimLedger, CatalogStore {
+    private func unavailable() -> ProvisionerError {
+        .backendUnavailable("check-config does not open the store; claims are unavailable")
+    }
+    func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome { throw unavailable() }
+    func claim(of allocationID: String) async throws -> ResourceClaim? { throw unavailable() }
+    func setState(_ state: ClaimState, of resource: String, for allocationID: String, note: String?) async throws
+        -> Bool
+    { throw unavailable() }
+    func release(_ resource: String, for allocationID: String) async throws -> Bool { throw unavailable() }
+    func claims() async throws -> [ResourceClaim] { throw unavailable() }
+    func save(_ payload: String) async throws -> Int64 { throw unavailable() }
+    func seed(_ payload: String) async throws -> StoredCatalog { throw unavailable() }
+    func load() async throws -> StoredCatalog? { throw unavailable() }
+    func generation() async throws -> Int64? { throw unavailable() }
+}

@@ -1,0 +1,218 @@
+public import Logging
+public import ProvisionerAPI
+import Synchronization
+
+/// Hands out pre-built VMs from an operator-supplied pool, one customer at a time.
+///
+/// The pool lives in memory behind a reader-writer lock and is replaced whole by
+/// ``refreshPool(_:logger:)``. Which VM is held by which allocation lives in the store's claim
+/// ledger, whose unique keys make double assignment impossible, also across replicas. A released
+/// VM goes back to the pool only after its release hook succeeded (``PoolAssignmentProvisionerConfiguration/Reuse``).
+public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, ReadinessChecking, CapacityReporting {
+    /// The backend kind in config.
+    public static let kind = "pool"
+
+    /// `pool`.
+    public var name: String { Self.kind }
+    /// `false`: the VMs are real.
+    public var isDemo: Bool { false }
+
+    /// The configuration it runs with.
+    public let configuration: PoolAssignmentProvisionerConfiguration
+
+    let ledger: any ClaimLedger
+    let catalogStore: (any CatalogStore)?
+    let environment: [String: String]
+    /// The pool, replaced whole by a refresh (the reader-writer box).
+    let pool: ReadWriteLockedValue<PoolSnapshot>
+    /// The VMs believed free for the current snapshot (a hint; the ledger is the truth).
+    let freeList: Mutex<PoolFreeList>
+    /// Released VMs waiting for their hook, consumed by ``runBackgroundWork(logger:)``.
+    let hookJobs: AsyncStream<ReleaseHookJob>
+    let hookJobsContinuation: AsyncStream<ReleaseHookJob>.Continuation
+    /// Jobs whose hook is running, so a job queued twice (by a release and by the resume of
+    /// `cleaning` claims at start) runs once.
+    let hooksInFlight = Mutex<Set<ReleaseHookJob>>([])
+
+    /// Creates a pool backend.
+    ///
+    /// - Parameters:
+    ///   - configuration: Reuse policy and release hook.
+    ///   - vms: The pool as the config source gives it (already validated).
+    ///   - ledger: Where claims are recorded.
+    ///   - catalogStore: Where the catalog is shared with replicas; `nil` keeps it in memory only.
+    ///   - environment: For the hook's token env var.
+    public init(
+        configuration: PoolAssignmentProvisionerConfiguration, vms: [PoolVM], ledger: any ClaimLedger,
+        catalogStore: (any CatalogStore)?, environment: [String: String] = [:]
+    ) {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.catalogStore = catalogStore
+        self.environment = environment
+        pool = ReadWriteLockedValue(PoolSnapshot(generation: 0, vms: vms))
+        freeList = Mutex(PoolFreeList())
+        (hookJobs, hookJobsContinuation) = AsyncStream.makeStream(of: ReleaseHookJob.self)
+    }
+
+    deinit { hookJobsContinuation.finish() }
+
+    /// The current pool (one snapshot).
+    var snapshot: PoolSnapshot { pool.withReadLock { $0 } }
+
+    /// The VMs of the current pool, in the operator's order.
+    public var currentPool: [PoolVM] { snapshot.vms }
+
+    /// Assigns a free VM serving the plan, or returns the one this allocation already holds.
+    ///
+    /// - Throws: ``ProvisionerError`` `pool_exhausted` (retryable) when no VM is free.
+    public func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
+        guard !request.allocationID.isEmpty else {
+            throw ProvisionerError.invalidRequest("The allocation id is empty.")
+        }
+        try await syncCatalogIfNeeded(logger: logger)
+        var rebuilt = false
+        while true {
+            guard let candidate = try await nextCandidate(plan: request.plan.name) else {
+                if let held = try await withLedger({ try await $0.claim(of: request.allocationID) }) {
+                    return allocation(for: held.resource, allocationID: request.allocationID)
+                }
+                if !rebuilt {
+                    // Other replicas may have returned VMs; ask the ledger once before giving up.
+                    try await rebuildFreeList(logger: logger)
+                    rebuilt = true
+                    continue
+                }
+                logger.info(
+                    "pool exhausted",
+                    metadata: ["allocation.id": "\(request.allocationID)", "plan": "\(request.plan.name)"])
+                throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(request.plan.name)'")
+            }
+            switch try await withLedger({ try await $0.claim(candidate.id, for: request.allocationID) }) {
+            case .claimed, .alreadyHeld:
+                // A refresh may have removed the VM or put it in maintenance meanwhile.
+                guard let current = snapshot.vm(candidate.id), current.status == .available else {
+                    _ = try await withLedger({ try await $0.release(candidate.id, for: request.allocationID) })
+                    continue
+                }
+                logger.info(
+                    "pool VM assigned",
+                    metadata: ["allocation.id": "\(request.allocationID)", "vm.id": "\(current.id)"])
+                return allocation(for: current, allocationID: request.allocationID)
+            case .unavailable:
+                continue
+            case .allocationHoldsOther(let held):
+                freeList.withLock { $0.putBack(candidate) }
+                return allocation(for: held.resource, allocationID: request.allocationID)
+            }
+        }
+    }
+
+    /// Releases the allocation's VM: at once (`reuse: immediate`) or into `cleaning` until its
+    /// release hook succeeded. Succeeds when the allocation holds no VM.
+    public func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        guard let claim = try await withLedger({ try await $0.claim(of: allocation.allocationID) }),
+            claim.state == .assigned
+        else {
+            return
+        }
+        let metadata: Logger.Metadata = ["allocation.id": "\(allocation.allocationID)", "vm.id": "\(claim.resource)"]
+        switch configuration.reuse {
+        case .immediate:
+            if try await withLedger({ try await $0.release(claim.resource, for: allocation.allocationID) }) {
+                returnToFreeList(claim.resource)
+            }
+            logger.info("pool VM released and free again", metadata: metadata)
+        case .afterHook:
+            _ = try await withLedger({
+                try await $0.setState(
+                    .cleaning, of: claim.resource, for: allocation.allocationID, note: "waiting for release hook")
+            })
+            hookJobsContinuation.yield(
+                ReleaseHookJob(vmID: claim.resource, allocationID: allocation.allocationID))
+            logger.info("pool VM released; cleaning until its release hook succeeds", metadata: metadata)
+        }
+    }
+
+    /// `running` while the allocation holds its VM (with `orphaned_from_pool` in the detail when a
+    /// refresh removed the VM), `gone` once released.
+    public func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
+        guard let claim = try await withLedger({ try await $0.claim(of: allocation.allocationID) }),
+            claim.state == .assigned
+        else {
+            return VmStatus(powerState: .gone)
+        }
+        guard snapshot.vm(claim.resource) != nil else {
+            return VmStatus(powerState: .running, operatorDetail: "orphaned_from_pool: VM \(claim.resource)")
+        }
+        return VmStatus(powerState: .running, operatorDetail: "pool VM \(claim.resource)")
+    }
+
+    /// Whether a free VM serves the plan now (a hint for accepting orders; the claim decides).
+    ///
+    /// - Throws: ``ProvisionerError`` `pool_exhausted` when none does, so the order is refused with
+    ///   that code; `backend_unavailable` when the ledger cannot be read.
+    public func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool {
+        try await syncCatalogIfNeeded(logger: logger)
+        if freeList.withLock({ $0.generation }) != snapshot.generation {
+            try await rebuildFreeList(logger: logger)
+        }
+        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        try await rebuildFreeList(logger: logger)
+        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
+    }
+
+    /// Ready when the claim ledger answers.
+    public func checkReadiness(logger: Logger) async throws {
+        _ = try await withLedger({ try await $0.claim(of: "readiness-probe") })
+    }
+
+    // MARK: - Helpers
+
+    /// The allocation for a VM of the current pool, or a bare one when a refresh removed it.
+    func allocation(for vmID: String, allocationID: String) -> VmAllocation {
+        if let vm = snapshot.vm(vmID) { return allocation(for: vm, allocationID: allocationID) }
+        return VmAllocation(
+            allocationID: allocationID, backend: Self.kind, backendRef: vmID, attributes: ["orphaned_from_pool": "true"]
+        )
+    }
+
+    func allocation(for vm: PoolVM, allocationID: String) -> VmAllocation {
+        var attributes: [String: String] = [:]
+        if let name = vm.name { attributes["pool.name"] = name }
+        if !vm.tags.isEmpty { attributes["pool.tags"] = vm.tags.joined(separator: ",") }
+        return VmAllocation(
+            allocationID: allocationID, backend: Self.kind, backendRef: vm.id, ipv4: vm.ipv4, ipv6: vm.ipv6,
+            hostname: vm.name, sshHost: vm.sshHost ?? vm.ipv6 ?? vm.ipv4, sshPort: vm.sshPort ?? 22,
+            cockpitURL: vm.cockpitURL, attributes: attributes)
+    }
+
+    private func nextCandidate(plan: String) async throws -> PoolVM? {
+        let current = snapshot.generation
+        if freeList.withLock({ $0.generation }) != current {
+            try await rebuildFreeList(logger: nil)
+        }
+        return freeList.withLock { $0.take(servingPlan: plan) }
+    }
+
+    /// Puts a released VM back on the free list if the current pool still offers it.
+    func returnToFreeList(_ vmID: String) {
+        let current = snapshot
+        guard let vm = current.vm(vmID), vm.status == .available else { return }
+        freeList.withLock { list in
+            if list.generation == current.generation { list.putBack(vm) }
+        }
+    }
+
+    /// Runs a ledger call, mapping anything it throws to `backend_unavailable`.
+    func withLedger<T>(_ call: (any ClaimLedger) async throws -> T) async throws -> T {
+        do {
+            return try await call(ledger)
+        } catch let error as ProvisionerError {
+            throw error
+        } catch {
+            throw ProvisionerError.backendUnavailable("the pool's claim ledger failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// The VMs this process believes are free, for one snapshot generation: a hint that makes picking
+/// a candidate O(1). The store's claim ledger is the truth; a candidate someone else claimed in the
+/// meantime is simply skipped.
+struct PoolFreeList: Sendable {
+    private(set) var generation: Int64
+    /// Free VMs, last to be handed out first (built reversed, so pool order is kept).
+    private var stack: [PoolVM]
+    private var members: Set<String>
+
+    init(generation: Int64 = -1) {
+        self.generation = generation
+        stack = []
+        members = []
+    }
+
+    /// The free list of `snapshot`: its available VMs that no claim holds.
+    init(snapshot: PoolSnapshot, claimed: Set<String>) {
+        generation = snapshot.generation
+        stack = snapshot.vms.reversed().filter { $0.status == .available && !claimed.contains($0.id) }
+        members = Set(stack.map(\.id))
+    }
+
+    var count: Int { stack.count }
+
+    /// Takes the next free VM that serves `plan`.
+    mutating func take(servingPlan plan: String) -> PoolVM? {
+        var skipped: [PoolVM] = []
+        defer { stack.append(contentsOf: skipped.reversed()) }
+        while let vm = stack.popLast() {
+            if vm.serves(plan: plan) {
+                members.remove(vm.id)
+                return vm
+            }
+            skipped.append(vm)
+        }
+        return nil
+    }
+
+    /// Whether a free VM serves `plan` (without taking it).
+    func contains(servingPlan plan: String) -> Bool {
+        stack.reversed().contains { $0.serves(plan: plan) }
+    }
+
+    /// Puts a VM back (a candidate not used, or a VM released to the pool).
+    mutating func putBack(_ vm: PoolVM) {
+        guard members.insert(vm.id).inserted else { return }
+        stack.append(vm)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import PoolProvisioner
+import Testing
+
+struct PoolCatalogJSONTests {
+    @Test func acceptsABareArrayAndTheWrapper() throws {
+        let entry =
+            #"{"id":"a","ipv6":"2001:db8::1","ssh_port":2222,"cockpit_url":"https://a:9090","plans":["small"],"tags":["eu"],"status":"maintenance"}"#
+        let bare = try PoolCatalogJSON.decode(Data("[\(entry)]".utf8))
+        let wrapped = try PoolCatalogJSON.decode(Data(#"{"pool": [\#(entry)]}"#.utf8))
+        #expect(bare == wrapped)
+        #expect(
+            bare == [
+                PoolVM(
+                    id: "a", ipv6: "2001:db8::1", sshPort: 2222, cockpitURL: "https://a:9090", plans: ["small"],
+                    tags: ["eu"], status: .maintenance)
+            ])
+    }
+
+    @Test(arguments: [
+        (#"[{"id":"a"},{"id":"b","ssh_port":"22"}]"#, "pool[1].ssh_port", "expected an integer"),
+        (#"[{"id":"a"},{"name":"no id"}]"#, "pool[1].id", "is required"),
+        (#"[{"id":"a","colour":"red"}]"#, "pool[0].colour", "unknown field"),
+        (#"[{"id":"a","status":"broken"}]"#, "pool[0].status", "must be 'available' or 'maintenance'"),
+        (#"[{"id":"a"},{"id":"b"},{"id":"a"}]"#, "pool[2].id", "duplicate VM id 'a' (first used by pool[0])"),
+        (#"[{"id":"a","ssh_port":70000}]"#, "pool[0].ssh_port", "between 1 and 65535"),
+        (#"[{"id":"a","ipv4":"300.1.1.1"}]"#, "pool[0].ipv4", "not an IPv4 address"),
+        (#"[{"id":"a","ipv6":"nope"}]"#, "pool[0].ipv6", "not an IPv6 address"),
+        (#"[{"id":"a","cockpit_url":"javascript:alert(1)"}]"#, "pool[0].cockpit_url", "http:// or https://"),
+        (#"[{"id":""}]"#, "pool[0].id", "non-empty"),
+        (#"{"vms": []}"#, "pool", "unknown key 'vms'"),
+        (#"[{"id":"a"}"#, "pool", "not valid JSON"),
+        (#""a string""#, "pool", "expected a list of VMs"),
+    ])
+    func refusesABadPoolNamingTheEntryAndField(json: String, location: String, message: String) {
+        #expect {
+            try PoolCatalogJSON.decode(Data(json.utf8))
+        } throws: { error in
+            guard let error = error as? PoolCatalogError else { return false }
+            return error.location == location && error.message.contains(message)
+        }
+    }
+
+    @Test func encodingRoundTrips() throws {
+        let vms = [PoolVM(id: "a", cockpitURL: "https://a/x", plans: ["p"]), PoolVM(id: "b", status: .maintenance)]
+        #expect(try PoolCatalogJSON.decode(Data(PoolCatalogJSON.encode(vms).utf8)) == vms)
+    }
+}
