@@ -57,6 +57,14 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: store: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        do {
+            // Before serving: finish or roll back whatever a crash interrupted.
+            let report = try await startup.dependencies.recovery.recover(logger: logger)
+            FileHandle.standardOutput.write(Data("recovery: \(report)\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("error: crash recovery could not read the store: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: startup.dependencies.metrics.registry))
         let server = startup.dependencies.configuration.server
         let app = buildApplication(startup.dependencies) { boundPort in

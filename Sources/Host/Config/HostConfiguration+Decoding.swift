@@ -158,7 +158,16 @@ extension LaunchProofConfiguration {
 extension ReconcileConfiguration {
     init(decoding node: ConfigNode) throws {
         self.init()
-        let map = try node.mapping(allowing: ["interval_s", "stale_after_s", "down_after_s"])
+        let map = try node.mapping(allowing: [
+            "interval_s", "stale_after_s", "down_after_s", "concurrency", "provisioning_deadline_s",
+            "releasing_deadline_s", "cleaning_deadline_s",
+        ])
+        concurrency = try map.int("concurrency", default: concurrency, in: 1...256)
+        provisioningDeadlineSeconds = try map.int(
+            "provisioning_deadline_s", default: provisioningDeadlineSeconds, in: 1...604_800)
+        releasingDeadlineSeconds = try map.int(
+            "releasing_deadline_s", default: releasingDeadlineSeconds, in: 1...604_800)
+        cleaningDeadlineSeconds = try map.int("cleaning_deadline_s", default: cleaningDeadlineSeconds, in: 1...604_800)
         intervalSeconds = try map.int("interval_s", default: intervalSeconds, in: 1...604_800)
         staleAfterSeconds = try map.int("stale_after_s", default: staleAfterSeconds, in: 1...604_800)
         downAfterSeconds = try map.int("down_after_s", default: downAfterSeconds, in: 1...604_800)
@@ -174,7 +183,13 @@ extension ReconcileConfiguration {
 extension WorkerConfiguration {
     init(decoding node: ConfigNode) throws {
         self.init()
-        let map = try node.mapping(allowing: ["concurrency", "lease_s", "poll_interval_ms"])
+        let map = try node.mapping(allowing: ["concurrency", "lease_s", "poll_interval_ms", "node_id"])
+        if let idNode = map.node("node_id") {
+            let id = try idNode.asString()
+            guard (1...100).contains(id.count), !id.contains("/"), id.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+            else { throw ConfigError(node: idNode, message: "expected 1-100 visible ASCII characters without '/'") }
+            nodeID = id
+        }
         concurrency = try map.int("concurrency", default: concurrency, in: 1...1024)
         leaseSeconds = try map.int("lease_s", default: leaseSeconds, in: 5...86_400)
         pollIntervalMilliseconds = try map.int("poll_interval_ms", default: pollIntervalMilliseconds, in: 10...60_000)

@@ -140,7 +140,10 @@ public struct LaunchProofConfiguration: Sendable, Equatable {
 }
 
 /// `reconcile:` keys: `interval_s` (default 60), `stale_after_s` (default 1800), `down_after_s`
-/// (default 3600), each an integer number of seconds, 1...604800.
+/// (default 3600), each an integer number of seconds, 1...604800; `concurrency` (integer, default 8,
+/// 1...256: backend status calls in flight at once); the deadlines of the transient states,
+/// `provisioning_deadline_s` (default 1800), `releasing_deadline_s` (default 1800) and
+/// `cleaning_deadline_s` (default 3600), seconds, 1...604800.
 public struct ReconcileConfiguration: Sendable, Equatable {
     /// Seconds between reconcile passes.
     public var intervalSeconds: Int = 60
@@ -148,13 +151,23 @@ public struct ReconcileConfiguration: Sendable, Equatable {
     public var staleAfterSeconds: Int = 1800
     /// Seconds without a heartbeat before a host is down.
     public var downAfterSeconds: Int = 3600
+    /// How many backend status calls a pass makes at once.
+    public var concurrency: Int = 8
+    /// How long an allocation may stay `provisioning` before it fails with `deadline_exceeded`.
+    public var provisioningDeadlineSeconds: Int = 1800
+    /// How long an allocation may stay `releasing` before it fails with `deadline_exceeded`.
+    public var releasingDeadlineSeconds: Int = 1800
+    /// How long a released pool VM may stay `cleaning` before it is quarantined.
+    public var cleaningDeadlineSeconds: Int = 3600
     /// Creates the section with defaults.
     public init() {}
 }
 
 /// `worker:` keys: `concurrency` (integer, default 16, 1...1024), `lease_s` (integer, default 300,
 /// 5...86400: how long a claimed job is owned before another worker may take it over),
-/// `poll_interval_ms` (integer, default 1000, 10...60000).
+/// `poll_interval_ms` (integer, default 1000, 10...60000), `node_id` (string, optional, default
+/// `<host name>:<server.port>`: names this Host's leases; replicas sharing a store need distinct
+/// ones, and a restarted Host takes over the leases its previous run left).
 public struct WorkerConfiguration: Sendable, Equatable {
     /// How many allocations are provisioned or released at once.
     public var concurrency: Int = 16
@@ -162,6 +175,8 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var leaseSeconds: Int = 300
     /// How often the store is polled for work when nothing signals it.
     public var pollIntervalMilliseconds: Int = 1000
+    /// This Host's name in lease owners, or `nil` for `<host name>:<server.port>`.
+    public var nodeID: String?
     /// Creates the section with defaults.
     public init() {}
 }

@@ -79,7 +79,8 @@ public struct APIError: Error, Sendable {
         case .conflict, .stateConflict, .idempotencyConflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .quotaExceeded: .tooManyRequests
-        case .poolExhausted, .capacityUnavailable, .backendUnavailable, .provisionFailed, .timeout, .poolNotActive:
+        case .poolExhausted, .capacityUnavailable, .backendUnavailable, .provisionFailed, .timeout, .poolNotActive,
+            .deadlineExceeded:
             .serviceUnavailable
         case .backendRejected: .badGateway
         case .methodNotAllowed: .methodNotAllowed

@@ -25,7 +25,9 @@ enum AllocationViews {
     }
 
     /// The service view, for the onboarding service and operators.
-    static func full(_ record: AllocationRecord, events: [AuditEvent]? = nil) -> JSONValue {
+    static func full(
+        _ record: AllocationRecord, events: [AuditEvent]? = nil, lifecycleEvents: [LifecycleEvent]? = nil
+    ) -> JSONValue {
         let vm = record.vm
         var pairs: [(String, JSONValue)] = [
             ("vm_id", .string(record.id)),
@@ -78,6 +80,18 @@ enum AllocationViews {
                         })
                 ))
         }
+        if let lifecycleEvents {
+            pairs.append(("lifecycle_events", .array(lifecycleEvents.map(Self.lifecycle))))
+        }
         return .object(pairs)
+    }
+
+    /// A lifecycle event as operators and the service see it.
+    static func lifecycle(_ event: LifecycleEvent) -> JSONValue {
+        .object([
+            ("id", event.id.map { .int(Int($0)) } ?? .null), ("at", .date(event.at)), ("kind", .string(event.kind)),
+            ("vm_id", .string(event.allocationID)), ("backend", .string(event.backend)),
+            ("backend_ref", .string(event.backendRef)), ("detail", .string(event.detail)),
+        ])
     }
 }

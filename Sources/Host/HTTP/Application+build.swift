@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import Logging
 public import ProvisionerAPI
@@ -13,11 +14,13 @@ public struct HostDependencies: Sendable {
     public var metrics: ServiceMetrics
     public var logger: Logger
     public var signal: WorkSignal
+    /// What the last reconcile pass found tagged as ours with no active allocation.
+    public var orphans: OrphanRegistry
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
         adminSecret: String, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
-        signal: WorkSignal = WorkSignal()
+        signal: WorkSignal = WorkSignal(), orphans: OrphanRegistry = OrphanRegistry()
     ) {
         self.configuration = configuration
         self.store = store
@@ -27,6 +30,7 @@ public struct HostDependencies: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.signal = signal
+        self.orphans = orphans
     }
 
     /// The order service over these dependencies.
@@ -38,7 +42,18 @@ public struct HostDependencies: Sendable {
     public var provisioning: ProvisioningService {
         ProvisioningService(
             store: store, backend: backend, plans: configuration.plans, metrics: metrics,
-            checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver))
+            checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver),
+            provisioningDeadline: .seconds(configuration.reconcile.provisioningDeadlineSeconds))
+    }
+
+    /// This Host's name in lease owners: `worker.node_id`, else `<host name>:<server.port>`.
+    public var nodeID: String {
+        configuration.worker.nodeID ?? "\(ProcessInfo.processInfo.hostName):\(configuration.server.port)"
+    }
+
+    /// Crash recovery over these dependencies (run before serving).
+    public var recovery: Recovery {
+        Recovery(store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics)
     }
 
     /// The resolver `launch_proof.dns_aaaa.resolver` names.
@@ -59,6 +74,10 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         .register(on: router)
     PoolRoutes(backend: dependencies.backend, adminAuth: BearerAuthenticator(secret: dependencies.adminSecret))
         .register(on: router)
+    EventRoutes(
+        store: dependencies.store, orphans: dependencies.orphans,
+        adminAuth: BearerAuthenticator(secret: dependencies.adminSecret)
+    ).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
@@ -79,9 +98,14 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let worker = ProvisioningWorker(
         store: dependencies.store, provisioning: dependencies.provisioning,
-        configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger)
+        configuration: dependencies.configuration.worker, signal: dependencies.signal, logger: dependencies.logger,
+        owner: "\(dependencies.nodeID)/worker-\(UUID().uuidString.lowercased())")
+    let reconcile = ReconcileService(
+        store: dependencies.store, provisioning: dependencies.provisioning, backend: dependencies.backend,
+        configuration: dependencies.configuration.reconcile, metrics: dependencies.metrics,
+        orphans: dependencies.orphans, logger: dependencies.logger)
     let server = dependencies.configuration.server
-    var services: [any Service] = [worker]
+    var services: [any Service] = [worker, reconcile]
     if let backend = dependencies.backend as? any BackgroundWorking {
         services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
     }

@@ -13,6 +13,8 @@ extension ProvisionerError.Code {
     public static let payloadTooLarge = Self(rawValue: "payload_too_large")
     /// The route exists but not with this method.
     public static let methodNotAllowed = Self(rawValue: "method_not_allowed")
+    /// A transient state (`provisioning`, `releasing`, `cleaning`) outlived its configured deadline.
+    public static let deadlineExceeded = Self(rawValue: "deadline_exceeded")
     /// A pool operation was asked of a Host whose active backend is not the pool (503).
     public static let poolNotActive = Self(rawValue: "pool_not_active")
 }

@@ -19,12 +19,14 @@ public struct ProvisioningService: Sendable {
     let teardownBaseDelay: Duration
     /// How long a failed release waits before the worker tries it again.
     let releaseRetryDelay: TimeInterval
+    /// How long one `allocate` may take before the allocation fails with `deadline_exceeded`.
+    let provisioningDeadline: Duration
 
     public init(
         store: any Store, backend: any Provisioner, plans: [String: PlanSpec], metrics: ServiceMetrics,
         checker: LaunchProofChecker = .disabled,
         teardownAttempts: Int = 4, teardownBaseDelay: Duration = .milliseconds(100),
-        releaseRetryDelay: TimeInterval = 30
+        releaseRetryDelay: TimeInterval = 30, provisioningDeadline: Duration = .seconds(1800)
     ) {
         self.store = store
         self.backend = backend
@@ -34,6 +36,7 @@ public struct ProvisioningService: Sendable {
         self.teardownAttempts = teardownAttempts
         self.teardownBaseDelay = teardownBaseDelay
         self.releaseRetryDelay = releaseRetryDelay
+        self.provisioningDeadline = provisioningDeadline
     }
 
     /// Does whatever a claimed allocation needs next: provision it, or release it.
@@ -78,6 +81,10 @@ public struct ProvisioningService: Sendable {
                 record, from: [.paid], change: change, journal: nil, audit: "order.cancelled",
                 requestID: requestID)
         }
+        if record.state == .provisioning {
+            // Re-driven after a crash or an expired lease: the interrupted attempt is over.
+            try await closeUnfinishedJournalEntries(of: record, outcome: "superseded")
+        }
         let entry = JournalEntry(
             allocationID: record.id, backend: backend.name, operation: .allocate, startedAt: Date())
         var begin = AllocationChange.state(.provisioning)
@@ -97,7 +104,10 @@ public struct ProvisioningService: Sendable {
 
         let vm: VmAllocation
         do {
-            vm = try await backend.allocate(request, logger: logger)
+            let backend = backend
+            vm = try await withDeadline(provisioningDeadline, operation: "allocate") {
+                try await backend.allocate(request, logger: logger)
+            }
         } catch {
             let failure = ProvisionerError.wrapping(error)
             logger.warning(
@@ -206,16 +216,27 @@ public struct ProvisioningService: Sendable {
         logger: Logger
     ) async throws -> AllocationRecord {
         metrics.backendOperation("allocate", outcome: "failed", backend: backend.name)
-        var change = AllocationChange.state(torndown ? .rolledBack : .failed)
+        let pastDeadline = error.code == .deadlineExceeded
+        var change = AllocationChange.state(torndown && !pastDeadline ? .rolledBack : .failed)
         change.failureCode = error.code.rawValue
         change.operatorMessage = error.operatorDetail ?? error.customerMessage
         change.rollbackAvailable = torndown
         change.lease = .clear
         let audit = event(
             "provision.failed", record, requestID: requestID, detail: "\(error.code): \(change.operatorMessage ?? "")")
+        let lifecycle =
+            pastDeadline
+            ? [
+                LifecycleEvent(
+                    at: Date(), kind: "deadline_exceeded", allocationID: record.id, backend: backend.name,
+                    detail:
+                        "provisioning took longer than \(provisioningDeadline); teardown \(torndown ? "succeeded" : "FAILED")"
+                )
+            ] : []
         let updated = try await apply(
             record, from: [.provisioning], change: change, journal: .finish(opID: opID, outcome: "failed"),
-            auditEvent: audit)
+            auditEvent: audit, events: lifecycle)
+        for event in lifecycle { metrics.lifecycleEvent(kind: event.kind) }
         if updated.releaseRequested, updated.state == .rolledBack {
             var release = AllocationChange.state(.released)
             release.releasedAt = Date()
@@ -232,6 +253,7 @@ public struct ProvisioningService: Sendable {
     public func release(_ record: AllocationRecord, requestID: String? = nil, logger: Logger) async throws
         -> AllocationRecord
     {
+        try await closeUnfinishedJournalEntries(of: record, outcome: "superseded")
         let entry = JournalEntry(allocationID: record.id, backend: backend.name, operation: .release, startedAt: Date())
         let started = try await apply(
             record, from: [.releasing], change: AllocationChange(), journal: .begin(entry), audit: nil,
@@ -299,12 +321,22 @@ public struct ProvisioningService: Sendable {
             auditEvent: kind.map { event($0, record, requestID: requestID) })
     }
 
+    /// Finishes every journal entry of `record` that an interrupted attempt left open.
+    func closeUnfinishedJournalEntries(of record: AllocationRecord, outcome: String) async throws {
+        for entry in try await store.journalEntries(allocationID: record.id) where entry.finishedAt == nil {
+            _ = try await store.transition(
+                id: record.id, from: Set(LaunchProofStatus.allCases), change: AllocationChange(),
+                journal: .finish(opID: entry.opID, outcome: outcome), audit: [])
+        }
+    }
+
     private func apply(
         _ record: AllocationRecord, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        auditEvent: AuditEvent?
+        auditEvent: AuditEvent?, events: [LifecycleEvent] = []
     ) async throws -> AllocationRecord {
         switch try await store.transition(
-            id: record.id, from: from, change: change, journal: journal, audit: auditEvent.map { [$0] } ?? [])
+            id: record.id, from: from, change: change, journal: journal, audit: auditEvent.map { [$0] } ?? [],
+            events: events)
         {
         case .applied(let updated): return updated
         case .notFound: throw ProvisionerError.notFound("No VM with this id.")

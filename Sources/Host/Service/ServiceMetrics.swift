@@ -28,6 +28,19 @@ public final class ServiceMetrics: Sendable {
         registry.makeCounter(name: "provisioner_http_responses_total", labels: [("code", "\(status)")]).increment()
     }
 
+    /// Counts a lifecycle event (`vm_stopped`, `vm_gone`, `orphan_detected`, `deadline_exceeded`, ...).
+    func lifecycleEvent(kind: String) {
+        registry.makeCounter(name: "provisioner_lifecycle_events_total", labels: [("kind", kind)]).increment()
+    }
+
+    /// Sets how many allocations are in each state (every state is reported, absent ones as 0).
+    func allocations(byState counts: [LaunchProofStatus: Int]) {
+        for state in LaunchProofStatus.allCases {
+            registry.makeGauge(name: "provisioner_allocations", labels: [("state", state.rawValue)])
+                .set(Int64(counts[state] ?? 0))
+        }
+    }
+
     /// Renders every metric in the Prometheus text format.
     public func render() -> String {
         var buffer: [UInt8] = []

@@ -7,11 +7,11 @@ extension LaunchProofStatus {
         case .paymentRequired: [.paid, .released]
         case .paid: [.provisioning, .released]
         case .provisioning: [.provisioning, .provisioned, .degraded, .failed, .rolledBack]
-        case .provisioned: [.degraded, .releasing]
-        case .degraded: [.provisioned, .releasing]
+        case .provisioned: [.degraded, .releasing, .failed]
+        case .degraded: [.provisioned, .releasing, .failed]
         case .failed: [.paid, .releasing]
         case .rolledBack: [.paid, .released]
-        case .releasing: [.released]
+        case .releasing: [.released, .failed]
         case .released: []
         }
     }

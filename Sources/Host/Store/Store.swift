@@ -63,6 +63,10 @@ public protocol Store: Sendable {
     /// is free or expired, to `owner` until `leaseUntil`.
     func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord]
 
+    /// Clears the leases whose owner starts with `ownerPrefix` (a restarted Host taking back the
+    /// work its previous run held); returns how many were cleared.
+    func releaseLeases(ownerPrefix: String) async throws -> Int
+
     /// Journal entries that were begun and never finished.
     func unfinishedJournalEntries() async throws -> [JournalEntry]
     /// The journal entries of one allocation, oldest first.
@@ -106,6 +110,8 @@ public protocol Store: Sendable {
         -> Bool
     /// Every claim in a namespace, ordered by resource.
     func resourceClaims(namespace: String) async throws -> [ResourceClaim]
+    /// The claims of a namespace in `state` not updated since `updatedBefore` (deadlines).
+    func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws -> [ResourceClaim]
 
     /// Saves a backend catalog, bumping its generation atomically; returns the new generation.
     func saveCatalog(namespace: String, payload: String, now: Date) async throws -> Int64

@@ -38,6 +38,13 @@ extension PoolAssignmentProvisioner {
         return PoolReport(generation: current.generation, size: current.count, vms: rows)
     }
 
+    /// Every VM an allocation holds (``InventoryListing``): the claim ledger is the pool's tag.
+    public func listInventory(logger: Logger) async throws -> [InventoryItem] {
+        try await withLedger({ try await $0.claims() }).filter { $0.state == .assigned }.map {
+            InventoryItem(backendRef: $0.resource, allocationID: $0.allocationID, name: snapshot.vm($0.resource)?.name)
+        }
+    }
+
     /// The claimed VMs no longer in the pool, by allocation id.
     public func orphanedAllocations() async throws -> [String: String] {
         let current = snapshot

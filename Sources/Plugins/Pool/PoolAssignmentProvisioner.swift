@@ -8,7 +8,9 @@ import Synchronization
 /// ``refreshPool(_:logger:)``. Which VM is held by which allocation lives in the store's claim
 /// ledger, whose unique keys make double assignment impossible, also across replicas. A released
 /// VM goes back to the pool only after its release hook succeeded (``PoolAssignmentProvisionerConfiguration/Reuse``).
-public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, ReadinessChecking, CapacityReporting {
+public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, ReadinessChecking, CapacityReporting,
+    InventoryListing
+{
     /// The backend kind in config.
     public static let kind = "pool"
 

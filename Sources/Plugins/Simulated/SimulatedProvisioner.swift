@@ -8,7 +8,9 @@ import Synchronization
 /// It is the in-core reference implementation of ``Provisioner`` and can inject the failures the
 /// framework must survive. It never marks a launch check as passed: its VMs go through the same
 /// verification path as real ones.
-public final class SimulatedProvisioner: Provisioner, CapacityReporting, ReadinessChecking, ShutdownHandling {
+public final class SimulatedProvisioner: Provisioner, CapacityReporting, ReadinessChecking, ShutdownHandling,
+    InventoryListing
+{
     /// The backend kind in config.
     public static let kind = "simulated"
 
@@ -28,6 +30,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         var bannerListener: SimulatedSSHBannerListener?
         /// Set by ``SimulatedProvisioner/shutdown()``; no listener is bound after it.
         var isShutDown = false
+        /// The failures injected now.
+        var faults = SimulatedFaults()
     }
 
     // The VMs that exist, keyed by allocation id; the one mutable cell, guarded by its Mutex.
@@ -37,7 +41,27 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     public init(configuration: SimulatedProvisionerConfiguration = .init()) {
         self.configuration = configuration
         let seed = configuration.seed ?? UInt64.random(in: 0...UInt64.max)
-        self.state = Mutex(State(random: SplitMix64(seed: seed)))
+        var initial = State(random: SplitMix64(seed: seed))
+        initial.faults = configuration.faults
+        self.state = Mutex(initial)
+    }
+
+    /// Replaces the injected failures (tests turn them on and off mid-run).
+    public func setFaults(_ faults: SimulatedFaults) {
+        state.withLock { $0.faults = faults }
+    }
+
+    private var faults: SimulatedFaults { state.withLock { $0.faults } }
+
+    /// Waits until the task is cancelled: the injected hang.
+    private func hang(_ operation: String) async throws -> Never {
+        while true {
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                throw ProvisionerError.timeout("simulated \(operation) hang was cancelled")
+            }
+        }
     }
 
     /// The number of VMs that currently exist (for tests and leak checks).
@@ -54,6 +78,7 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         if let existing = state.withLock({ $0.vms[request.allocationID] }) {
             return existing
         }
+        if faults.hangAllocate { try await hang("allocate") }
         if configuration.provisionDelayMilliseconds > 0 {
             do {
                 try await Task.sleep(for: .milliseconds(configuration.provisionDelayMilliseconds))
@@ -88,6 +113,10 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
             return .success(vm)
         }
         let vm = try result.get()
+        if faults.leaveLeftover {
+            throw ProvisionerError.backendUnavailable(
+                "simulated allocate created \(vm.backendRef ?? "") and then failed")
+        }
         logger.info(
             "simulated VM allocated",
             metadata: ["allocation.id": "\(request.allocationID)", "vm.ref": "\(vm.backendRef ?? "")"])
@@ -145,6 +174,9 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
 
     /// Forgets the VM; releasing one that does not exist succeeds.
     public func release(_ allocation: VmAllocation, logger: Logger) async throws {
+        let faults = faults
+        if faults.hangRelease { try await hang("release") }
+        if faults.failRelease { throw ProvisionerError.backendUnavailable("simulated release failure") }
         let removed = state.withLock { $0.vms.removeValue(forKey: allocation.allocationID) }
         logger.debug(
             "simulated VM released",
@@ -153,8 +185,18 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
 
     /// `running` while the VM exists, `gone` otherwise.
     public func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
-        let exists = state.withLock { $0.vms[allocation.allocationID] != nil }
-        return VmStatus(powerState: exists ? .running : .gone)
+        let (exists, faults) = state.withLock { ($0.vms[allocation.allocationID] != nil, $0.faults) }
+        guard exists, !faults.reportGone else { return VmStatus(powerState: .gone) }
+        return VmStatus(powerState: faults.reportStopped ? .stopped : .running)
+    }
+
+    /// Every VM that exists, tagged with its allocation id.
+    public func listInventory(logger: Logger) async throws -> [InventoryItem] {
+        state.withLock { state in
+            state.vms.values.map {
+                InventoryItem(backendRef: $0.backendRef ?? $0.allocationID, allocationID: $0.allocationID)
+            }
+        }
     }
 
     /// Whether one more VM fits under `capacity`.

@@ -12,6 +12,7 @@ public import ProvisionerAPI
 /// - `ssh_banner_listener` (bool, optional, default false): run one loopback listener on
 ///   `127.0.0.1` (an OS-chosen port) that answers every connection with an SSH identification line,
 ///   and point every VM's `ssh_host`/`ssh_port` at it, so the SSH launch check passes for real.
+/// - `faults` (mapping, optional): failures to inject; see ``SimulatedFaults``.
 public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
     /// How long `allocate` takes, in milliseconds.
     public var provisionDelayMilliseconds: Int
@@ -23,17 +24,20 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
     public var seed: UInt64?
     /// Whether VMs point their SSH endpoint at a loopback listener that sends an SSH banner.
     public var sshBannerListener: Bool
+    /// Failures injected from the start.
+    public var faults: SimulatedFaults
 
     /// Creates a configuration; defaults match the embedded default config.
     public init(
         provisionDelayMilliseconds: Int = 50, failureRate: Double = 0, capacity: Int? = nil, seed: UInt64? = nil,
-        sshBannerListener: Bool = false
+        sshBannerListener: Bool = false, faults: SimulatedFaults = .init()
     ) {
         self.provisionDelayMilliseconds = provisionDelayMilliseconds
         self.failureRate = failureRate
         self.capacity = capacity
         self.seed = seed
         self.sshBannerListener = sshBannerListener
+        self.faults = faults
     }
 
     enum Keys: String, CaseIterable {
@@ -42,6 +46,7 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
         case capacity
         case seed
         case sshBannerListener = "ssh_banner_listener"
+        case faults
     }
 
     /// Decodes the `provisioner.simulated` subtree; an absent subtree gives the defaults.
@@ -57,5 +62,13 @@ public struct SimulatedProvisionerConfiguration: Sendable, Equatable {
         capacity = try map.int(Keys.capacity.rawValue, in: 0...10_000_000)
         seed = try map.int(Keys.seed.rawValue, in: 0...Int.max).map { UInt64($0) }
         sshBannerListener = try map.bool(Keys.sshBannerListener.rawValue, default: sshBannerListener)
+        if let faultsNode = map.node(Keys.faults.rawValue) {
+            let faultMap = try faultsNode.mapping(allowing: SimulatedFaults.Keys.self)
+            func flag(_ key: SimulatedFaults.Keys) throws -> Bool { try faultMap.bool(key.rawValue, default: false) }
+            faults = SimulatedFaults(
+                hangAllocate: try flag(.hangAllocate), leaveLeftover: try flag(.leaveLeftover),
+                failRelease: try flag(.failRelease), hangRelease: try flag(.hangRelease),
+                reportGone: try flag(.reportGone), reportStopped: try flag(.reportStopped))
+        }
     }
 }

@@ -144,6 +144,12 @@ struct FinalizeFailingStore: Store {
         try await base.claimWork(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit)
     }
 
+    func releaseLeases(ownerPrefix: String) async throws -> Int {
+        try await base.releaseLeases(ownerPrefix: ownerPrefix)
+    }
+    func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws -> [ResourceClaim] {
+        try await base.resourceClaims(namespace: namespace, state: state, updatedBefore: updatedBefore)
+    }
     func unfinishedJournalEntries() async throws -> [JournalEntry] { try await base.unfinishedJournalEntries() }
     func journalEntries(allocationID: String) async throws -> [JournalEntry] {
         try await base.journalEntries(allocationID: allocationID)

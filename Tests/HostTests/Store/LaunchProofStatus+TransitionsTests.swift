@@ -10,11 +10,11 @@ struct LaunchProofStatusTransitionsTests {
         "paid>provisioning", "paid>released",
         "provisioning>provisioning", "provisioning>provisioned", "provisioning>degraded", "provisioning>failed",
         "provisioning>rolled_back",
-        "provisioned>degraded", "provisioned>releasing",
-        "degraded>provisioned", "degraded>releasing",
+        "provisioned>degraded", "provisioned>releasing", "provisioned>failed",  // vm_gone (reconcile)
+        "degraded>provisioned", "degraded>releasing", "degraded>failed",
         "failed>paid", "failed>releasing",
         "rolled_back>paid", "rolled_back>released",
-        "releasing>released",
+        "releasing>released", "releasing>failed",  // deadline_exceeded (reconcile)
     ]
 
     @Test(arguments: LaunchProofStatus.allCases, LaunchProofStatus.allCases)

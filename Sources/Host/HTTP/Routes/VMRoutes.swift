@@ -66,7 +66,8 @@ struct VMRoutes {
         try serviceAuth.authenticate(request)
         let record = try await orders.allocation(id: try context.parameters.require("id"))
         let events = try await store.auditEvents(allocationID: record.id)
-        return JSONResponse.make(.ok, AllocationViews.full(record, events: events))
+        let lifecycle = try await store.lifecycleEvents(allocationID: record.id)
+        return JSONResponse.make(.ok, AllocationViews.full(record, events: events, lifecycleEvents: lifecycle))
     }
 
     private func publicStatus(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {

@@ -153,6 +153,18 @@ extension SQLiteStore {
         }
     }
 
+    public func releaseLeases(ownerPrefix: String) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE allocations SET lease_owner = NULL, lease_expires_at = NULL
+                    WHERE lease_owner IS NOT NULL AND substr(lease_owner, 1, ?) = ?
+                    """,
+                arguments: [ownerPrefix.count, ownerPrefix])
+            return db.changesCount
+        }
+    }
+
     fileprivate static func countActivePaid(_ db: Database, userID: String) throws -> Int {
         let states = LaunchProofStatus.active.map(\.rawValue)
         let placeholders = Array(repeating: "?", count: states.count).joined(separator: ", ")

@@ -70,6 +70,21 @@ extension SQLiteStore {
         }
     }
 
+    public func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws
+        -> [ResourceClaim]
+    {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM resource_claims WHERE namespace = ? AND state = ? AND updated_at < ?
+                    ORDER BY resource
+                    """,
+                arguments: [namespace, state.rawValue, updatedBefore.timeIntervalSince1970]
+            ).map(Self.resourceClaim(row:))
+        }
+    }
+
     fileprivate static func claim(_ db: Database, namespace: String, column: String, value: String) throws
         -> ResourceClaim?
     {

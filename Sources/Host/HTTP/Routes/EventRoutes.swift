@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import ProvisionerAPI
+
+/// Operator routes behind the admin secret: lifecycle events (drift, orphans, deadlines,
+/// recovery) and the orphans the last reconcile pass found, each as HTML and JSON.
+struct EventRoutes {
+    let store: any Store
+    let orphans: OrphanRegistry
+    let adminAuth: BearerAuthenticator
+
+    func register(on router: Router<ProvisionerRequestContext>) {
+        router.get("/admin/events") { request, _ in
+            try await events(request, json: request.headers[.accept]?.contains("application/json") == true)
+        }
+        router.get("/admin/events.json") { request, _ in try await events(request, json: true) }
+        router.get("/admin/orphans") { request, _ in
+            try orphanList(request, json: request.headers[.accept]?.contains("application/json") == true)
+        }
+        router.get("/admin/orphans.json") { request, _ in try orphanList(request, json: true) }
+    }
+
+    private func events(_ request: Request, json: Bool) async throws -> Response {
+        try adminAuth.authenticate(request)
+        let query = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            return value
+        }
+        let filter = LifecycleEventFilter(allocationID: text("vm_id"), kind: text("kind"))
+        let limit = try AdminRoutes.integer(text("limit"), name: "limit", range: 1...500) ?? 100
+        let before = try AdminRoutes.integer(text("before"), name: "before", range: 1...Int.max).map(Int64.init)
+        let events = try await store.lifecycleEvents(matching: filter, limit: limit, beforeID: before)
+        let nextBefore = events.count == limit ? events.last?.id : nil
+        if json {
+            return JSONResponse.make(
+                .ok,
+                .object([
+                    ("events", .array(events.map(AllocationViews.lifecycle))),
+                    ("next_before", nextBefore.map { .int(Int($0)) } ?? .null),
+                ]))
+        }
+        var nextPage: String?
+        if let nextBefore {
+            var components = URLComponents()
+            components.path = "/admin/events"
+            components.queryItems =
+                [
+                    filter.allocationID.map { URLQueryItem(name: "vm_id", value: $0) },
+                    filter.kind.map { URLQueryItem(name: "kind", value: $0) },
+                    URLQueryItem(name: "limit", value: String(limit)),
+                    URLQueryItem(name: "before", value: String(nextBefore)),
+                ].compactMap { $0 }
+            nextPage = components.string
+        }
+        let page: [String: Any] = [
+            "filter": ["vm_id": filter.allocationID ?? "", "kind": filter.kind ?? ""],
+            "events": events.map { event -> [String: Any] in
+                [
+                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.timestamp(event.at), "kind": event.kind,
+                    "vm_id": event.allocationID ?? "", "backend": event.backend, "backend_ref": event.backendRef ?? "",
+                    "detail": event.detail ?? "",
+                ]
+            },
+            "next_page": nextPage ?? false,
+        ]
+        return JSONResponse.text(.ok, AdminPages.events.render(page), contentType: "text/html; charset=utf-8")
+    }
+
+    private func orphanList(_ request: Request, json: Bool) throws -> Response {
+        try adminAuth.authenticate(request)
+        let current = orphans.current
+        if json {
+            return JSONResponse.make(
+                .ok,
+                .object([
+                    (
+                        "orphans",
+                        .array(
+                            current.map { orphan in
+                                .object([
+                                    ("backend_ref", .string(orphan.item.backendRef)),
+                                    ("vm_id", .string(orphan.item.allocationID)), ("name", .string(orphan.item.name)),
+                                    ("first_seen", .date(orphan.firstSeen)),
+                                ])
+                            })
+                    )
+                ]))
+        }
+        let page: [String: Any] = [
+            "orphans": current.map { orphan -> [String: Any] in
+                [
+                    "backend_ref": orphan.item.backendRef, "vm_id": orphan.item.allocationID ?? "",
+                    "name": orphan.item.name ?? "", "first_seen": JSONValue.timestamp(orphan.firstSeen),
+                ]
+            }
+        ]
+        return JSONResponse.text(.ok, AdminPages.orphans.render(page), contentType: "text/html; charset=utf-8")
+    }
+}

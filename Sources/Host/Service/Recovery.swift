@@ -1,0 +1,127 @@
+public import Foundation
+public import Logging
+public import ProvisionerAPI
+
+/// Crash recovery, run once at start-up before the Host serves: every backend mutation whose
+/// journal entry was begun and never finished is finished or rolled back, and the outcome is
+/// recorded as a lifecycle event.
+///
+/// For each allocation with an unfinished entry it asks the backend what exists under the
+/// allocation id (backends tag what they create), then:
+/// - `paid`/`provisioning`: finishes the provisioning (`allocate` is idempotent, so a VM created
+///   before the crash is found and finalized, not created twice);
+/// - `releasing`: finishes the release;
+/// - anything else (the row moved on): closes the stale entry and, for an allocation that ended
+///   `failed`, `rolled_back` or `released`, releases whatever the backend still holds for it.
+/// Leases this node held before it restarted are taken back first. Work leased by another live
+/// replica is left alone. Running it twice does nothing the second time.
+public struct Recovery: Sendable {
+    let store: any Store
+    let backend: any Provisioner
+    let provisioning: ProvisioningService
+    let nodeID: String
+    let metrics: ServiceMetrics
+
+    /// What one recovery run did.
+    public struct Report: Sendable, Equatable, CustomStringConvertible {
+        public var leasesTakenBack = 0
+        public var provisioningFinished = 0
+        public var releasesFinished = 0
+        public var rolledBack = 0
+        public var staleEntriesClosed = 0
+        public var leftToOtherReplicas = 0
+        public var failed = 0
+
+        public var description: String {
+            "leases_taken_back=\(leasesTakenBack) provisioning_finished=\(provisioningFinished) "
+                + "releases_finished=\(releasesFinished) rolled_back=\(rolledBack) "
+                + "stale_entries_closed=\(staleEntriesClosed) left_to_other_replicas=\(leftToOtherReplicas) "
+                + "failed=\(failed)"
+        }
+    }
+
+    public init(
+        store: any Store, backend: any Provisioner, provisioning: ProvisioningService, nodeID: String,
+        metrics: ServiceMetrics
+    ) {
+        self.store = store
+        self.backend = backend
+        self.provisioning = provisioning
+        self.nodeID = nodeID
+        self.metrics = metrics
+    }
+
+    /// Recovers every unfinished journal entry.
+    ///
+    /// - Throws: A store error when the journal cannot be read (start-up should stop).
+    public func recover(logger: Logger) async throws -> Report {
+        var report = Report()
+        report.leasesTakenBack = try await store.releaseLeases(ownerPrefix: nodeID + "/")
+        let entries = try await store.unfinishedJournalEntries()
+        let allocationIDs = Array(Set(entries.map(\.allocationID))).sorted()
+        for id in allocationIDs {
+            var logger = logger
+            logger[metadataKey: "allocation.id"] = "\(id)"
+            do {
+                try await recover(allocationID: id, report: &report, logger: logger)
+            } catch {
+                report.failed += 1
+                logger.error("recovery of an allocation failed; the worker retries it", metadata: ["error": "\(error)"])
+            }
+        }
+        if allocationIDs.isEmpty && report.leasesTakenBack == 0 {
+            logger.info("recovery: nothing to do")
+        } else {
+            logger.notice("recovery finished", metadata: ["recovery": "\(report)"])
+        }
+        return report
+    }
+
+    private func recover(allocationID id: String, report: inout Report, logger: Logger) async throws {
+        guard let record = try await store.allocation(id: id) else { return }
+        if let expiry = record.leaseExpiresAt, expiry > Date(), record.leaseOwner != nil {
+            report.leftToOtherReplicas += 1
+            return
+        }
+        let target = record.vm ?? VmAllocation(allocationID: id, backend: record.backend)
+        let found = (try? await backend.status(target, logger: logger))?.powerState ?? .unknown
+        let detail = "backend had: \(found)"
+        switch record.state {
+        case .paid, .provisioning:
+            let finished = try await provisioning.provision(record, logger: logger)
+            report.provisioningFinished += 1
+            try await note(id, "recovered", "interrupted provisioning finished: \(finished.state.rawValue); \(detail)")
+            if finished.state == .releasing {
+                _ = try await provisioning.release(finished, logger: logger)
+            }
+        case .releasing:
+            let finished = try await provisioning.release(record, logger: logger)
+            report.releasesFinished += 1
+            try await note(id, "recovered", "interrupted release finished: \(finished.state.rawValue); \(detail)")
+        case .failed, .rolledBack, .released:
+            try await provisioning.closeUnfinishedJournalEntries(of: record, outcome: "rolled_back_by_recovery")
+            if found != .gone {
+                let torndown = await provisioning.tearDown(allocationID: id, vm: record.vm, logger: logger)
+                guard torndown else {
+                    report.failed += 1
+                    try await note(id, "recovery_failed", "rollback could not release the resource; \(detail)")
+                    return
+                }
+                report.rolledBack += 1
+                try await note(id, "recovered", "rolled back what the backend still held; \(detail)")
+            } else {
+                report.staleEntriesClosed += 1
+            }
+        case .paymentRequired, .provisioned, .degraded:
+            try await provisioning.closeUnfinishedJournalEntries(of: record, outcome: "stale")
+            report.staleEntriesClosed += 1
+        }
+    }
+
+    private func note(_ id: String, _ kind: String, _ detail: String) async throws {
+        try await store.appendEvents([
+            LifecycleEvent(at: Date(), kind: kind, allocationID: id, backend: backend.name, detail: detail)
+        ])
+        metrics.lifecycleEvent(kind: kind)
+    }
+}
