@@ -141,6 +141,17 @@ extension PostgresStore {
         return claimed.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }
     }
 
+    public func releaseLeases(ownerPrefix: String) async throws -> Int {
+        // starts_with, not LIKE: a prefix holding % or _ must match literally.
+        try await rows(
+            """
+            UPDATE allocations SET lease_owner = NULL, lease_expires_at = NULL
+            WHERE lease_owner IS NOT NULL AND starts_with(lease_owner, \(ownerPrefix))
+            RETURNING 1
+            """
+        ).count
+    }
+
     fileprivate static func replay(_ existing: AllocationRecord, of record: AllocationRecord) -> InsertOrderOutcome {
         existing.requestFingerprint == record.requestFingerprint
             ? .replayed(existing) : .idempotencyConflict(existingID: existing.id)

@@ -78,6 +78,19 @@ extension PostgresStore {
             .map(Self.resourceClaim(row:))
     }
 
+    public func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws
+        -> [ResourceClaim]
+    {
+        try await rows(
+            """
+            SELECT * FROM resource_claims
+            WHERE namespace = \(namespace) AND state = \(state.rawValue)
+              AND updated_at < \(updatedBefore.timeIntervalSince1970)
+            ORDER BY resource
+            """
+        ).map(Self.resourceClaim(row:))
+    }
+
     fileprivate static func claim(
         _ namespace: String, column: String, value: String, _ c: PostgresConnection, _ logger: Logger
     ) async throws -> ResourceClaim? {
