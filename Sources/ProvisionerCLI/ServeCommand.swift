@@ -43,10 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             throw ExitCode(error.exitCode)
         }
+        // A store with background work (PostgreSQL's connection pool) runs for exactly this scope.
+        try await withRunningStore(startup.dependencies.store) {
+            try await Self.serve(startup, logger: logger)
+        }
+    }
+
+    /// Migrates the store, runs the server and worker until they stop, then closes the store.
+    private static func serve(_ startup: Startup, logger: Logger) async throws {
         do {
             try await startup.dependencies.store.migrate()
         } catch {
-            FileHandle.standardError.write(Data("error: store migration failed: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: store: \(error)\n".utf8))
             throw ExitCode.failure
         }
         do {

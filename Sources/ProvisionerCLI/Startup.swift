@@ -25,12 +25,7 @@ struct Startup {
             configuration.server.port = port
         }
         logger.info("config loaded", metadata: ["config.source": "\(configuration.source)"])
-        let store: SQLiteStore
-        do {
-            store = try SQLiteStore(path: configuration.store.path, synchronous: configuration.store.synchronous)
-        } catch {
-            throw StartupError(message: "store: \(error)", exitCode: 1)
-        }
+        let store = try makeStore(configuration.store, environment: environment, logger: logger)
         let backend = try LinkedBackends.makeBackend(
             configuration, environment: environment, logger: logger, store: store)
         if backend.isDemo {
@@ -49,6 +44,33 @@ struct Startup {
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
         return Startup(dependencies: dependencies)
+    }
+
+    /// Opens the store `store.kind` selects. PostgreSQL connects lazily: `migrate()` reports an
+    /// unreachable server or refused credentials.
+    private static func makeStore(_ store: StoreConfiguration, environment: [String: String], logger: Logger) throws
+        -> any Store
+    {
+        switch store.kind {
+        case "postgres":
+            guard let url = environment[store.urlEnv], !url.isEmpty else {
+                throw StartupError(
+                    message: "store.url_env names \(store.urlEnv), which is not set; set it to "
+                        + "postgres://user:password@host:5432/database",
+                    exitCode: exitCodeBadConfig)
+            }
+            do {
+                return try PostgresStore(url: url, maxConnections: store.maxConnections, logger: logger)
+            } catch {
+                throw StartupError(message: "\(store.urlEnv): \(error)", exitCode: exitCodeBadConfig)
+            }
+        default:
+            do {
+                return try SQLiteStore(path: store.path, synchronous: store.synchronous)
+            } catch {
+                throw StartupError(message: "store: \(error)", exitCode: 1)
+            }
+        }
     }
 
     /// Reads a secret from its env var; with a demo backend a missing one is generated and

@@ -99,6 +99,40 @@ struct StartupTests {
         }
     }
 
+    @Test func postgresStoreNeedsItsURLVariable() async throws {
+        try await withTempDirectory { directory in
+            let path = try config(in: directory, extra: "  kind: postgres\n  url_env: MY_DB_URL\n")
+            do {
+                _ = try Startup.prepare(
+                    explicitConfig: path, host: nil, port: 0, environment: [:], logger: Logger(label: "test"))
+                Issue.record("start-up without the URL variable succeeded")
+            } catch let error as StartupError {
+                #expect(error.exitCode == exitCodeBadConfig)
+                #expect(error.message.hasPrefix("store.url_env names MY_DB_URL, which is not set"))
+            }
+            do {
+                _ = try Startup.prepare(
+                    explicitConfig: path, host: nil, port: 0, environment: ["MY_DB_URL": "mysql://u:pw@h/db"],
+                    logger: Logger(label: "test"))
+                Issue.record("start-up with a non-PostgreSQL URL succeeded")
+            } catch let error as StartupError {
+                #expect(error.exitCode == exitCodeBadConfig)
+                #expect(!error.message.contains("pw"))
+            }
+        }
+    }
+
+    @Test func postgresStoreIsOpenedLazily() async throws {
+        try await withTempDirectory { directory in
+            let path = try config(in: directory, extra: "  kind: postgres\n  url_env: MY_DB_URL\n")
+            let startup = try Startup.prepare(
+                explicitConfig: path, host: nil, port: 0,
+                environment: ["MY_DB_URL": "postgres://u:pw@127.0.0.1:1/db?sslmode=disable"],
+                logger: Logger(label: "test"))
+            #expect(startup.dependencies.store is PostgresStore)
+        }
+    }
+
     @Test func configSourcePrefersExplicitThenEnvironment() {
         #expect(ConfigSource.resolve(explicit: "a.yaml", environment: ["PROVISIONER_CONFIG": "b.yaml"]) == "a.yaml")
         #expect(ConfigSource.resolve(explicit: nil, environment: ["PROVISIONER_CONFIG": "b.yaml"]) == "b.yaml")

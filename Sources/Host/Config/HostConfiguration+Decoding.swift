@@ -71,12 +71,14 @@ extension ServerConfiguration {
 extension StoreConfiguration {
     init(decoding node: ConfigNode) throws {
         self.init()
-        let map = try node.mapping(allowing: ["kind", "path", "synchronous"])
+        let map = try node.mapping(allowing: ["kind", "path", "synchronous", "url_env", "max_connections"])
         kind = try map.string("kind", default: kind)
-        guard kind == "sqlite" else {
+        guard ["sqlite", "postgres"].contains(kind) else {
             throw ConfigError(
-                node: map.node("kind"), message: "unknown store kind '\(kind)'; this build supports: sqlite")
+                node: map.node("kind"), message: "unknown store kind '\(kind)'; this build supports: sqlite, postgres")
         }
+        urlEnv = try map.envVarName("url_env", default: urlEnv)
+        maxConnections = try map.int("max_connections", default: maxConnections, in: 1...1_000)
         path = try map.string("path", default: path)
         if path.isEmpty { throw ConfigError(node: map.node("path"), message: "path must not be empty") }
         synchronous = try map.string("synchronous", default: synchronous).lowercased()

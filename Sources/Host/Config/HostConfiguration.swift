@@ -78,8 +78,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init() {}
 }
 
-/// `store:` keys: `kind` (`sqlite`), `path` (string, default `data/provisioner.sqlite`; `:memory:`
-/// for a throwaway store), `synchronous` (`full` or `normal`, default `full`).
+/// `store:` keys: `kind` (`sqlite` or `postgres`, default `sqlite`). For SQLite: `path` (string,
+/// default `data/provisioner.sqlite`; `:memory:` for a throwaway store), `synchronous` (`full` or
+/// `normal`, default `full`). For PostgreSQL: `url_env` (env var name, default
+/// `PROVISIONER_DATABASE_URL`; the variable holds `postgres://user:password@host:5432/db?sslmode=…`),
+/// `max_connections` (int, default 10, 1...1000: the connection pool's bound).
 public struct StoreConfiguration: Sendable, Equatable {
     /// The store kind.
     public var kind: String = "sqlite"
@@ -87,6 +90,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var path: String = "data/provisioner.sqlite"
     /// SQLite's `synchronous` pragma.
     public var synchronous: String = "full"
+    /// The env var holding the PostgreSQL URL.
+    public var urlEnv: String = "PROVISIONER_DATABASE_URL"
+    /// The most connections the PostgreSQL pool opens.
+    public var maxConnections: Int = 10
     /// Creates the section with defaults.
     public init() {}
 }
@@ -165,8 +172,9 @@ public struct ReconcileConfiguration: Sendable, Equatable {
 /// `worker:` keys: `concurrency` (integer, default 16, 1...1024), `lease_s` (integer, default 300,
 /// 5...86400: how long a claimed job is owned before another worker may take it over),
 /// `poll_interval_ms` (integer, default 1000, 10...60000), `node_id` (string, optional, default
-/// `<host name>:<server.port>`: names this Host's leases; replicas sharing a store need distinct
-/// ones, and a restarted Host takes over the leases its previous run left).
+/// `<host name>:<server.port>`, or a fresh name per run when the port is 0: names this Host's
+/// leases; replicas sharing a store need distinct ones, and a restarted Host takes over at once
+/// the leases its previous run left).
 public struct WorkerConfiguration: Sendable, Equatable {
     /// How many allocations are provisioned or released at once.
     public var concurrency: Int = 16

@@ -35,6 +35,14 @@ public struct HostDependencies: Sendable {
         self.logger = logger
         self.signal = signal
         self.orphans = orphans
+        let port = configuration.server.port
+        // With an OS-chosen port (0) the port says nothing about identity: such a Host never
+        // takes over leases of an earlier run unless `worker.node_id` names it.
+        self.nodeID =
+            configuration.worker.nodeID
+            ?? (port == 0
+                ? "\(ProcessInfo.processInfo.hostName):ephemeral-\(UUID().uuidString.lowercased().prefix(8))"
+                : "\(ProcessInfo.processInfo.hostName):\(port)")
     }
 
     /// The order service over these dependencies.
@@ -51,9 +59,7 @@ public struct HostDependencies: Sendable {
     }
 
     /// This Host's name in lease owners: `worker.node_id`, else `<host name>:<server.port>`.
-    public var nodeID: String {
-        configuration.worker.nodeID ?? "\(ProcessInfo.processInfo.hostName):\(configuration.server.port)"
-    }
+    public let nodeID: String
 
     /// Crash recovery over these dependencies (run before serving).
     public var recovery: Recovery {

@@ -38,7 +38,16 @@ public struct OrderService: Sendable {
         if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
             return (existing, true)
         }
-        try await checkCapacity(plan: plan, logger: logger)
+        do {
+            try await checkCapacity(plan: plan, logger: logger)
+        } catch {
+            // A concurrent request with the same key (maybe on another replica) may have taken
+            // the last capacity for this very order: answer with that order, not a refusal.
+            if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
+                return (existing, true)
+            }
+            throw error
+        }
         let now = Date()
         // Before the order, so an order never exists without its user; a nil forge id keeps the stored one.
         _ = try await store.upsertUser(id: order.userID, forgeID: order.forgeID, now: now)

@@ -62,9 +62,13 @@ struct HostConfigurationDecodingTests {
             path: "plans.small.price_cents", line: 2, column: 25, message: "-1 is out of range 0...100000000"),
         BadConfig(
             name: "unknown store kind",
-            yaml: "store:\n  kind: postgres\n",
+            yaml: "store:\n  kind: mysql\n",
             path: "store.kind", line: 2, column: 9,
-            message: "unknown store kind 'postgres'; this build supports: sqlite"),
+            message: "unknown store kind 'mysql'; this build supports: sqlite, postgres"),
+        BadConfig(
+            name: "postgres pool bound out of range",
+            yaml: "store:\n  kind: postgres\n  max_connections: 0\n",
+            path: "store.max_connections", line: 3, column: 20, message: "0 is out of range 1...1000"),
         BadConfig(
             name: "down_after_s below stale_after_s",
             yaml: "reconcile:\n  stale_after_s: 600\n  down_after_s: 300\n",
@@ -111,6 +115,14 @@ struct HostConfigurationDecodingTests {
         #expect(!error.description.contains("s3cr3t"))
     }
 
+    @Test func postgresStoreIsDecoded() throws {
+        let yaml = "store: { kind: postgres, url_env: MY_DATABASE_URL, max_connections: 32 }\n"
+        let configuration = try ConfigLoaderTests.loader.decode(text: yaml, source: "pg.yaml")
+        #expect(configuration.store.kind == "postgres")
+        #expect(configuration.store.urlEnv == "MY_DATABASE_URL")
+        #expect(configuration.store.maxConnections == 32)
+    }
+
     @Test func overridesAreDecoded() throws {
         let yaml = """
             server:
@@ -133,6 +145,8 @@ struct HostConfigurationDecodingTests {
         #expect(configuration.server.dashboardLinkTTLSeconds == 600)
         #expect(configuration.store.path == "/tmp/x.sqlite")
         #expect(configuration.store.synchronous == "normal")
+        #expect(configuration.store.urlEnv == "PROVISIONER_DATABASE_URL")
+        #expect(configuration.store.maxConnections == 10)
         #expect(
             configuration.plans == [
                 "big": PlanSpec(name: "big", vcpus: 4, memoryMiB: 8192, diskGiB: 80, priceCents: 4000)

@@ -36,6 +36,8 @@ struct DashboardRoutesTests {
         let vms = [
             PoolVM(id: "pool-1", name: "box1.example.com", ipv4: "192.0.2.1", cockpitURL: "https://pool-1.example/"),
             PoolVM(id: "pool-2", ipv4: "192.0.2.2", ipv6: "2001:db8::2"),
+            // A third VM, so the capacity check of the order cancelled below never races the worker.
+            PoolVM(id: "pool-3", ipv4: "192.0.2.3"),
         ]
         try await TestHost.runPool(vms) { host, _, client in
             var ids: [String] = []

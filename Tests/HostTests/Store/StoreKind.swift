@@ -2,12 +2,14 @@ import Foundation
 import Host
 import ProvisionerAPI
 
-/// The SQLite writers every shared store test body runs against (GRDB's "one test, several writers").
+/// The stores every shared store test body runs against (GRDB's "one test, several writers").
 enum StoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
     /// `SQLiteStore(path: ":memory:")`: a private in-memory `DatabaseQueue`.
     case memory
     /// `SQLiteStore(path:)` on a file in a fresh temporary directory: a WAL `DatabasePool`.
     case disk
+    /// `PostgresStore` on a fresh database of the throwaway server `scripts/with-postgres` starts.
+    case postgres
 
     var description: String { rawValue }
 }
@@ -21,9 +23,27 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     return try await body(directory)
 }
 
-/// Creates and migrates a store of `kind`, runs `body`, then closes it and removes its files.
-func withStore<T>(_ kind: StoreKind, _ body: (SQLiteStore) async throws -> T) async throws -> T {
-    func run(_ store: SQLiteStore, _ body: (SQLiteStore) async throws -> T) async throws -> T {
+/// Creates and migrates a store of `kind`, runs `body`, then closes it and removes its files or
+/// its database.
+func withStore<T: Sendable>(_ kind: StoreKind, _ body: (any Store) async throws -> T) async throws -> T {
+    switch kind {
+    case .memory:
+        return try await withMigratedStore(try SQLiteStore(path: ":memory:"), body)
+    case .disk:
+        return try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(path: directory.appendingPathComponent("data/provisioner.sqlite").path)
+            return try await withMigratedStore(store, body)
+        }
+    case .postgres:
+        return try await TestPostgres.withDatabase { url in
+            try await withMigratedStore(try TestPostgres.store(url: url), body)
+        }
+    }
+}
+
+/// Runs `store` (its pool, if it has one), migrates it, runs `body`, and closes it.
+func withMigratedStore<S: Store, T: Sendable>(_ store: S, _ body: (S) async throws -> T) async throws -> T {
+    try await withRunningStore(store) {
         do {
             try await store.migrate()
             let result = try await body(store)
@@ -32,17 +52,6 @@ func withStore<T>(_ kind: StoreKind, _ body: (SQLiteStore) async throws -> T) as
         } catch {
             try? await store.close()
             throw error
-        }
-    }
-
-    switch kind {
-    case .memory:
-        let store = try SQLiteStore(path: ":memory:")
-        return try await run(store, body)
-    case .disk:
-        return try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("data/provisioner.sqlite").path)
-            return try await run(store, body)
         }
     }
 }

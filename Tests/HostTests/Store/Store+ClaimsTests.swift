@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreClaimsTests {
+struct StoreClaimsTests {
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
     func aResourceIsHeldByOneAllocationAndAnAllocationHoldsOneResource(_ kind: StoreKind) async throws {
         try await withStore(kind) { store async throws in
@@ -68,6 +68,26 @@ struct SQLiteStoreClaimsTests {
             #expect(
                 try await store.claimResource(namespace: "pool", resource: "vm-1", allocationID: "b", now: now)
                     == .claimed)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func claimsAreListedByStateAndAge(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store async throws in
+            let old = Date(timeIntervalSince1970: 1_700_000_000)
+            for (index, state) in [ClaimState.cleaning, .cleaning, .quarantined].enumerated() {
+                _ = try await store.claimResource(
+                    namespace: "pool", resource: "vm-\(index)", allocationID: "a-\(index)", now: old)
+                _ = try await store.setClaimState(
+                    namespace: "pool", resource: "vm-\(index)", allocationID: "a-\(index)", state: state, note: nil,
+                    now: old + Double(index), audit: [])
+            }
+            let stale = try await store.resourceClaims(namespace: "pool", state: .cleaning, updatedBefore: old + 1)
+            #expect(stale.map(\.resource) == ["vm-0"])
+            let both = try await store.resourceClaims(namespace: "pool", state: .cleaning, updatedBefore: old + 10)
+            #expect(both.map(\.resource) == ["vm-0", "vm-1"])
+            #expect(
+                try await store.resourceClaims(namespace: "other", state: .cleaning, updatedBefore: old + 10).isEmpty)
         }
     }
 

@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreEventsTests {
+struct StoreEventsTests {
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
     func lifecycleEventsAreFilteredAndPaginatedNewestFirst(_ kind: StoreKind) async throws {
         try await withStore(kind) { store async throws in

@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreAllocationsTests {
+struct StoreAllocationsTests {
     // MARK: insertOrder
 
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
@@ -282,6 +282,25 @@ struct SQLiteStoreAllocationsTests {
                 let owner = try await store.allocation(id: id)?.leaseOwner
                 #expect(owner == (a.contains(id) ? "worker-a" : "worker-b"))
             }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func releaseLeasesClearsOnlyThePrefixesOwnLeases(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            for index in 0..<4 {
+                try await StoreFixture.insert(StoreFixture.order(id: "vm-\(index)", paid: false), into: store)
+            }
+            let now = Date()
+            _ = try await store.claimWork(owner: "host-a:1", now: now, leaseUntil: now + 300, limit: 2)
+            let others = try await store.claimWork(owner: "host_b:1", now: now, leaseUntil: now + 300, limit: 2)
+            // `_` and `%` in a prefix match literally.
+            #expect(try await store.releaseLeases(ownerPrefix: "host%") == 0)
+            #expect(try await store.releaseLeases(ownerPrefix: "host-a:") == 2)
+            #expect(try await store.releaseLeases(ownerPrefix: "host-a:") == 0)
+            let reclaimed = try await store.claimWork(owner: "host-a:2", now: now, leaseUntil: now + 300, limit: 10)
+            #expect(reclaimed.count == 2)
+            #expect(Set(reclaimed.map(\.id)).isDisjoint(with: others.map(\.id)))
         }
     }
 

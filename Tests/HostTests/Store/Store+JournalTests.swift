@@ -3,7 +3,7 @@ import Host
 import ProvisionerAPI
 import Testing
 
-struct SQLiteStoreJournalTests {
+struct StoreJournalTests {
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
     func journalIsBegunAndFinishedWithinTransitions(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
