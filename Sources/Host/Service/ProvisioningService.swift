@@ -55,6 +55,10 @@ public struct ProvisioningService: Sendable {
                 }
             case .releasing:
                 _ = try await release(record, logger: logger)
+            case .provisioned, .degraded, .failed,
+                .rolledBack where record.releaseRequested:
+                // A release was acknowledged, then a crash came between two steps: finish it.
+                try await finishRequestedRelease(record, logger: logger)
             default:
                 break
             }
@@ -165,12 +169,32 @@ public struct ProvisioningService: Sendable {
             // Someone else finished or changed this allocation; keep nothing we made for it.
             let current = try await store.allocation(id: record.id)
             if let current, current.vm?.backendRef == vm.backendRef, [.provisioned, .degraded].contains(current.state) {
+                // A concurrent attempt finalized the same VM first: ours is over too.
+                try await finishJournalEntry(opID, of: current, outcome: "superseded")
                 return current
             }
             return try await persistenceFailed(
                 record, vm: vm, opID: opID, cause: StoreError(message: "allocation changed state during provisioning"),
                 requestID: requestID, logger: logger)
         }
+    }
+
+    /// Moves an allocation whose release was requested on to `releasing` (or straight to
+    /// `released` when nothing was created) and releases it.
+    func finishRequestedRelease(_ record: AllocationRecord, logger: Logger) async throws {
+        if record.state == .rolledBack {
+            var change = AllocationChange.state(.released)
+            change.releasedAt = Date()
+            change.lease = .clear
+            _ = try await apply(
+                record, from: [.rolledBack], change: change, journal: nil, audit: "release.completed", requestID: nil)
+            return
+        }
+        var change = AllocationChange.state(.releasing)
+        change.lease = .clear
+        let releasing = try await apply(
+            record, from: [record.state], change: change, journal: nil, audit: "release.started", requestID: nil)
+        _ = try await release(releasing, logger: logger)
     }
 
     private func releaseIfRequested(_ record: AllocationRecord, requestID: String?) async throws -> AllocationRecord {
@@ -276,11 +300,24 @@ public struct ProvisioningService: Sendable {
         var change = AllocationChange.state(.released)
         change.releasedAt = Date()
         change.lease = .clear
-        let released = try await apply(
-            started, from: [.releasing], change: change, journal: .finish(opID: entry.opID, outcome: "succeeded"),
-            auditEvent: event("release.completed", started, requestID: requestID))
+        let outcome = try await store.transition(
+            id: started.id, from: [.releasing], change: change,
+            journal: .finish(opID: entry.opID, outcome: "succeeded"),
+            audit: [event("release.completed", started, requestID: requestID)])
+        guard case .applied(let released) = outcome else {
+            // A concurrent release of the same allocation finished first: ours is over too.
+            try await finishJournalEntry(entry.opID, of: started, outcome: "superseded")
+            return try await store.allocation(id: started.id) ?? started
+        }
         logger.info("VM released")
         return released
+    }
+
+    /// Finishes one journal entry without changing the allocation.
+    private func finishJournalEntry(_ opID: String, of record: AllocationRecord, outcome: String) async throws {
+        _ = try await store.transition(
+            id: record.id, from: Set(LaunchProofStatus.allCases), change: AllocationChange(),
+            journal: .finish(opID: opID, outcome: outcome), audit: [])
     }
 
     /// Releases whatever the backend holds for an allocation, retrying with exponential backoff.

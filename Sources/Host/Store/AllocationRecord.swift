@@ -15,6 +15,11 @@ public enum LaunchProofStatus: String, Sendable, Codable, CaseIterable {
 
     /// States a worker must act on.
     public static let workable: [LaunchProofStatus] = [.paid, .provisioning, .releasing]
+    /// States a worker must act on when a release was requested: a crash between two steps (the
+    /// finalize and the move to `releasing`, say) must not lose an acknowledged release.
+    public static let workableWhenReleaseRequested: [LaunchProofStatus] = [
+        .provisioned, .degraded, .failed, .rolledBack,
+    ]
     /// States that count against the paid-VM cap.
     public static let active: [LaunchProofStatus] = [.paymentRequired, .paid, .provisioning, .provisioned, .degraded]
 }

@@ -121,13 +121,15 @@ extension PostgresStore {
     public func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord] {
         guard limit > 0 else { return [] }
         let states = LaunchProofStatus.workable.map(\.rawValue)
+        let releasing = LaunchProofStatus.workableWhenReleaseRequested.map(\.rawValue)
         // SKIP LOCKED: rows another replica is leasing right now are passed over, not waited for.
         let claimed = try await transaction { c in
             try await c.rows(
                 """
                 WITH picked AS (
                     SELECT id FROM allocations
-                    WHERE state = ANY(\(states)) AND deleted_at IS NULL
+                    WHERE (state = ANY(\(states)) OR (release_requested AND state = ANY(\(releasing))))
+                      AND deleted_at IS NULL
                       AND (lease_expires_at IS NULL OR lease_expires_at < \(now.timeIntervalSince1970))
                     ORDER BY updated_at LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED

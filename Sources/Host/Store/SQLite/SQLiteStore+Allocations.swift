@@ -131,15 +131,18 @@ extension SQLiteStore {
         guard limit > 0 else { return [] }
         return try await writer.write { db in
             let states = LaunchProofStatus.workable.map(\.rawValue)
+            let releasing = LaunchProofStatus.workableWhenReleaseRequested.map(\.rawValue)
             let ids = try String.fetchAll(
                 db,
                 sql: """
                     SELECT id FROM allocations
-                    WHERE state IN (?, ?, ?) AND deleted_at IS NULL
+                    WHERE (state IN (?, ?, ?) OR (release_requested = 1 AND state IN (?, ?, ?, ?)))
+                      AND deleted_at IS NULL
                       AND (lease_expires_at IS NULL OR lease_expires_at < ?)
                     ORDER BY updated_at LIMIT ?
                     """,
-                arguments: StatementArguments(states) + [now.timeIntervalSince1970, limit])
+                arguments: StatementArguments(states) + StatementArguments(releasing)
+                    + [now.timeIntervalSince1970, limit])
             var claimed: [AllocationRecord] = []
             for id in ids {
                 try db.execute(
