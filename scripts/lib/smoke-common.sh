@@ -27,7 +27,7 @@ start_server() {
         kill -0 "$server_pid" 2>/dev/null || fail "server exited early"
         sleep 0.05
     done
-    base="$(grep -o 'http://127.0.0.1:[0-9]*' serve.log | head -1)"
+    base="$(grep -o 'provisioner listening on http://127.0.0.1:[0-9]*' serve.log | head -1 | grep -o 'http://.*')"
     [ -n "$base" ] || fail "server did not report its address"
 }
 

@@ -63,7 +63,9 @@ public struct HostDependencies: Sendable {
 
     /// Crash recovery over these dependencies (run before serving).
     public var recovery: Recovery {
-        Recovery(store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics)
+        Recovery(
+            store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics,
+            concurrency: configuration.worker.concurrency)
     }
 
     /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.

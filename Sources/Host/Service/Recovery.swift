@@ -21,6 +21,8 @@ public struct Recovery: Sendable {
     let provisioning: ProvisioningService
     let nodeID: String
     let metrics: ServiceMetrics
+    /// How many allocations are recovered at once.
+    let concurrency: Int
 
     /// What one recovery run did.
     public struct Report: Sendable, Equatable, CustomStringConvertible {
@@ -34,6 +36,15 @@ public struct Recovery: Sendable {
 
         public init() {}
 
+        mutating func merge(_ other: Report) {
+            provisioningFinished += other.provisioningFinished
+            releasesFinished += other.releasesFinished
+            rolledBack += other.rolledBack
+            staleEntriesClosed += other.staleEntriesClosed
+            leftToOtherReplicas += other.leftToOtherReplicas
+            failed += other.failed
+        }
+
         public var description: String {
             "leases_taken_back=\(leasesTakenBack) provisioning_finished=\(provisioningFinished) "
                 + "releases_finished=\(releasesFinished) rolled_back=\(rolledBack) "
@@ -44,13 +55,14 @@ public struct Recovery: Sendable {
 
     public init(
         store: any Store, backend: any Provisioner, provisioning: ProvisioningService, nodeID: String,
-        metrics: ServiceMetrics
+        metrics: ServiceMetrics, concurrency: Int = 16
     ) {
         self.store = store
         self.backend = backend
         self.provisioning = provisioning
         self.nodeID = nodeID
         self.metrics = metrics
+        self.concurrency = max(1, concurrency)
     }
 
     /// Recovers every unfinished journal entry.
@@ -61,15 +73,31 @@ public struct Recovery: Sendable {
         report.leasesTakenBack = try await store.releaseLeases(ownerPrefix: nodeID + "/")
         let entries = try await store.unfinishedJournalEntries()
         let allocationIDs = Array(Set(entries.map(\.allocationID))).sorted()
-        for id in allocationIDs {
-            var logger = logger
-            logger[metadataKey: "allocation.id"] = "\(id)"
-            do {
-                try await recover(allocationID: id, report: &report, logger: logger)
-            } catch {
-                report.failed += 1
-                logger.error("recovery of an allocation failed; the worker retries it", metadata: ["error": "\(error)"])
+        // Allocations are independent: recover up to `concurrency` at once (a real backend may
+        // take a while per VM, and start-up waits for all of them).
+        await withTaskGroup(of: Report.self) { group in
+            var running = 0
+            for id in allocationIDs {
+                if running >= concurrency, let done = await group.next() {
+                    report.merge(done)
+                    running -= 1
+                }
+                running += 1
+                group.addTask {
+                    var logger = logger
+                    logger[metadataKey: "allocation.id"] = "\(id)"
+                    var partial = Report()
+                    do {
+                        try await recover(allocationID: id, report: &partial, logger: logger)
+                    } catch {
+                        partial.failed += 1
+                        logger.error(
+                            "recovery of an allocation failed; the worker retries it", metadata: ["error": "\(error)"])
+                    }
+                    return partial
+                }
             }
+            for await done in group { report.merge(done) }
         }
         if allocationIDs.isEmpty && report.leasesTakenBack == 0 {
             logger.info("recovery: nothing to do")

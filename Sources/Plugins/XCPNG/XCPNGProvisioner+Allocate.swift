@@ -22,7 +22,11 @@ extension XCPNGProvisioner {
         let log = logger
         return try await serializer.run(request.allocationID) {
             let existing = try await findVMs(allocationID: request.allocationID, backendRef: nil, logger: log)
-            if let vm = existing.first(where: { !$0.isTemplate }), existing.count == 1 {
+            // Resume only a clone whose configuration finished; a crash mid-configure leaves one
+            // without a NIC or xenstore data, which is torn down and made again.
+            if let vm = existing.first(where: { !$0.isTemplate }), existing.count == 1,
+                vm.otherConfig[Self.configuredKey] == "true"
+            {
                 return try await resume(vm, request: request, logger: log)
             }
             for leftover in existing { try await teardown(leftover.ref, logger: log) }
@@ -118,6 +122,9 @@ extension XCPNGProvisioner {
         }
         _ = try await call(
             "VM.set_xenstore_data", [ref, .map(xenstore)], context: "writing xenstore data", logger: logger)
+        _ = try await call(
+            "VM.add_to_other_config", [ref, .string(Self.configuredKey), "true"], context: "marking the VM configured",
+            logger: logger)
         return device
     }
 

@@ -19,6 +19,8 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
     public static let ownerKey = "provisioner.owner"
     /// The `other_config` key holding the device number of the NIC this backend created.
     static let vifDeviceKey = "provisioner.vif_device"
+    /// Set last in configuration: a tagged clone without it was interrupted mid-configure.
+    static let configuredKey = "provisioner.configured"
 
     /// `xcpng`.
     public var name: String { Self.kind }
