@@ -34,6 +34,21 @@ struct XCPNGProvisionerRecoveryTests {
         }
     }
 
+    /// A release that stops at any step (a failed call here, a SIGKILL in production) leaves what
+    /// remains reachable from the VM, so the next attempt removes every VM and every disk.
+    @Test(arguments: ["VM.hard_shutdown", "VBD.get_record", "VDI.destroy", "VBD.destroy", "VM.destroy"])
+    func aReleaseInterruptedAtAnyStepIsFinishedByTheNextOne(failingMethod: String) async throws {
+        try await withFakePool { backend, fake in
+            let vm = try await backend.allocate(request("interrupted"), logger: quietLogger)
+            #expect(fake.snapshot().vdis.count == 1)
+            fake.addFault(FakeFault(method: failingMethod, error: ["INTERNAL_ERROR", "injected"], times: 1))
+            await #expect(throws: ProvisionerError.self) { try await backend.release(vm, logger: quietLogger) }
+            try await backend.release(vm, logger: quietLogger)
+            #expect(fake.snapshot().vms.isEmpty)
+            #expect(fake.snapshot().vdis.isEmpty)
+        }
+    }
+
     @Test func allocateResumesAHaltedVMOfTheSameAllocation() async throws {
         try await withFakePool { backend, fake in
             let first = try await backend.allocate(request("resume"), logger: quietLogger)

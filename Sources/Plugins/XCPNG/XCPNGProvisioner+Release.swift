@@ -4,6 +4,8 @@ public import ProvisionerAPI
 extension XCPNGProvisioner {
     /// Destroys the VM of an allocation and the disks it owns; a VM already gone is success.
     ///
+    /// Safe to repeat after a failure or crash at any step: what is left stays findable.
+    ///
     /// - Throws: ``ProvisionerError`` `backend_unavailable`, `timeout` or `backend_rejected`.
     public func release(_ allocation: VmAllocation, logger: Logger) async throws {
         var logger = logger
@@ -17,10 +19,16 @@ extension XCPNGProvisioner {
         }
     }
 
-    /// Hard-shuts the VM down if needed, destroys its VBDs and the VDIs it owns, then the VM.
+    /// Hard-shuts the VM down if needed, destroys the VDIs it owns and its VBDs, then the VM.
     ///
     /// Owned VDIs are those behind its `Disk` VBDs (never CD images) that are neither sharable nor
     /// read-only. Objects that vanish meanwhile (`HANDLE_INVALID`) are skipped.
+    ///
+    /// Each owned VDI goes *before* its VBD (XAPI.md lists the reverse, as TFX does). On a halted VM
+    /// XAPI allows that and drops the VBD with the disk (xapi_vdi.ml `destroy`), and it keeps teardown
+    /// restartable: a crash or failed call at any step leaves every remaining disk reachable from the
+    /// VM record, so the next attempt finds it. Destroying the VBD first would leave a disk no VM points at any more, which
+    /// nothing would ever find again (the kill test against `fake-xapi` caught exactly that).
     func teardown(_ vm: String, logger: Logger) async throws {
         let ref = XAPIValue.string(vm)
         let record: XAPIValue
@@ -37,7 +45,7 @@ extension XCPNGProvisioner {
                 _ = try await session.call("VM.hard_shutdown", [ref], logger: logger)
             }
         }
-        var ownedVDIs: [String] = []
+        var destroyedVDIs = 0
         for vbd in record["VBDs"].stringArray {
             let vbdRecord: XAPIValue
             do {
@@ -50,21 +58,19 @@ extension XCPNGProvisioner {
             if vbdRecord["type"].stringValue == "Disk", let vdi = vbdRecord["VDI"].stringValue, vdi != "OpaqueRef:NULL",
                 try await isOwned(vdi, logger: logger)
             {
-                ownedVDIs.append(vdi)
+                try await tolerating([], context: "destroying a disk", logger: logger) {
+                    _ = try await session.call("VDI.destroy", [.string(vdi)], logger: logger)
+                }
+                destroyedVDIs += 1
             }
             try await tolerating([], context: "destroying a VBD", logger: logger) {
                 _ = try await session.call("VBD.destroy", [.string(vbd)], logger: logger)
             }
         }
-        for vdi in ownedVDIs {
-            try await tolerating([], context: "destroying a disk", logger: logger) {
-                _ = try await session.call("VDI.destroy", [.string(vdi)], logger: logger)
-            }
-        }
         try await tolerating([], context: "destroying the VM", logger: logger) {
             _ = try await session.call("VM.destroy", [ref], logger: logger)
         }
-        logger.info("XCP-ng VM destroyed", metadata: ["vm.ref": "\(vm)", "vdi.count": "\(ownedVDIs.count)"])
+        logger.info("XCP-ng VM destroyed", metadata: ["vm.ref": "\(vm)", "vdi.count": "\(destroyedVDIs)"])
     }
 
     private func isOwned(_ vdi: String, logger: Logger) async throws -> Bool {
