@@ -41,6 +41,24 @@ struct PoolCatalogJSONTests {
         }
     }
 
+    /// The hand-written encoder gives byte for byte what `JSONEncoder` (sorted keys, slashes
+    /// unescaped) gives, so stored catalogs compare equal whichever wrote them.
+    @Test func encodingMatchesJSONEncoder() throws {
+        let vms = [
+            PoolVM(id: "a"),
+            PoolVM(
+                id: "b", name: "quote \" back\\slash /slash", ipv4: "192.0.2.1", ipv6: "2001:db8::1",
+                sshHost: "b.example", sshPort: 2222, cockpitURL: "https://b.example:9090/", plans: ["small", "tab\t"],
+                tags: ["nl\n", "cr\r", "bell\u{7}", "bs\u{8}", "ff\u{C}", "del\u{7F}", "é漢😀"], status: .maintenance),
+            PoolVM(id: "c", plans: [], tags: []),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(vms), as: UTF8.self)
+        #expect(PoolCatalogJSON.encode(vms) == expected)
+        #expect(PoolCatalogJSON.encode([]) == "[]")
+    }
+
     @Test func encodingRoundTrips() throws {
         let vms = [PoolVM(id: "a", cockpitURL: "https://a/x", plans: ["p"]), PoolVM(id: "b", status: .maintenance)]
         #expect(try PoolCatalogJSON.decode(Data(PoolCatalogJSON.encode(vms).utf8)) == vms)

@@ -14,6 +14,8 @@ extension PoolAssignmentProvisioner {
     ///   `backend_unavailable` when the catalog cannot be saved.
     public func refreshPool(_ vms: [PoolVM], logger: Logger) async throws -> (previousSize: Int, newSize: Int) {
         let validated = try vms.validated()
+        refreshesInFlight.withLock { $0 += 1 }
+        defer { refreshesInFlight.withLock { $0 -= 1 } }
         let generation: Int64
         if let catalogStore {
             let payload = PoolCatalogJSON.encode(validated)
@@ -25,24 +27,34 @@ extension PoolAssignmentProvisioner {
         } else {
             generation = snapshot.generation + 1
         }
-        let sizes = install(validated, generation: generation)
+        // The new free list is built before the swap, so allocations after it find one ready
+        // instead of each rebuilding it from the ledger.
+        let next = PoolSnapshot(generation: generation, vms: validated)
+        let claimed = Set(try await withLedger({ try await $0.claims() }).map(\.resource))
+        let list = PoolFreeList(snapshot: next, claimed: claimed)
+        let sizes = install(next)
+        freeList.withLock { if $0.generation < generation { $0 = list } }
         logger.info(
             "pool refreshed",
             metadata: [
                 "pool.generation": "\(generation)", "pool.previous_size": "\(sizes.previousSize)",
                 "pool.size": "\(sizes.newSize)",
             ])
-        try await rebuildFreeList(logger: logger)
         return sizes
     }
 
     /// Swaps in `vms` as `generation` unless a newer generation is already installed.
     @discardableResult
     func install(_ vms: [PoolVM], generation: Int64) -> (previousSize: Int, newSize: Int) {
-        let next = PoolSnapshot(generation: generation, vms: vms)  // built outside the lock
-        return pool.withWriteLock { current in
+        install(PoolSnapshot(generation: generation, vms: vms))  // built outside the lock
+    }
+
+    /// Swaps in `next` unless a newer generation is already installed.
+    @discardableResult
+    func install(_ next: PoolSnapshot) -> (previousSize: Int, newSize: Int) {
+        pool.withWriteLock { current in
             let previousSize = current.count
-            guard generation > current.generation else { return (previousSize, current.count) }
+            guard next.generation > current.generation else { return (previousSize, current.count) }
             current = next
             return (previousSize, next.count)
         }
@@ -68,7 +80,15 @@ extension PoolAssignmentProvisioner {
                 }
                 return try await syncCatalogIfNeeded(logger: logger)
             }
-            guard stored > local, let catalog = try await catalogStore.load() else { return }
+            guard stored > local else { return }
+            if refreshesInFlight.withLock({ $0 > 0 }) {
+                // Most likely the catalog our own refresh just saved, about to be installed: this
+                // allocation counts as made just before the refresh rather than waiting for it
+                // (decoding 100,000 VMs would stall it). Another replica's newer catalog, if that
+                // is what it is, is loaded by the first allocation after the refresh.
+                return
+            }
+            guard let catalog = try await catalogStore.load() else { return }
             let vms = try PoolCatalogJSON.decode(Data(catalog.payload.utf8))
             install(vms, generation: catalog.generation)
             if local == 0 {

@@ -35,6 +35,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     /// Jobs whose hook is running, so a job queued twice (by a release and by the resume of
     /// `cleaning` claims at start) runs once.
     let hooksInFlight = Mutex<Set<ReleaseHookJob>>([])
+    /// Refreshes of this process that are saving or installing a catalog. While one runs,
+    /// allocations keep using the installed snapshot instead of loading the catalog it is storing.
+    let refreshesInFlight = Mutex(0)
 
     /// Creates a pool backend.
     ///

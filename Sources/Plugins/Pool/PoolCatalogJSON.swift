@@ -24,15 +24,6 @@ public enum PoolCatalogJSON {
         return try vms.validated()
     }
 
-    /// Encodes a pool as a bare JSON array (the stored catalog's payload).
-    public static func encode(_ vms: [PoolVM]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, integers and arrays cannot fail.
-        let data = (try? encoder.encode(vms)) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
     private struct Wrapper: Decodable {
         var pool: [PoolVM]
 
