@@ -30,7 +30,8 @@ extension SQLiteStore {
 
     public func allocation(id: String) async throws -> AllocationRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+            // Cached: the hottest query (every status read), compiled once per connection.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM allocations WHERE id = ?"), arguments: [id])
                 .map(AllocationRecord.init(row:))
         }
     }
