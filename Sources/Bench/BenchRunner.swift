@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// Runs every part of the benchmark in order, on this machine, in one process run.
 struct BenchRunner {

@@ -39,6 +39,7 @@ enum DurabilityCeiling {
             while clock.now < deadline {
                 sequence += 1
                 let id = "vm-ceiling-\(writer)-\(sequence)-\(UUID().uuidString.lowercased())"
+                let user = "user-\(writer)-\(sequence)"
                 let now = Date().timeIntervalSince1970
                 let start = clock.now
                 do {
@@ -52,7 +53,7 @@ enum DurabilityCeiling {
                                     'Your machine is ready.', ?, ?, ?, ?, ?, ?)
                                 """,
                             arguments: [
-                                id, "user-\(writer)-\(sequence)", vm, "key-\(id)", String(repeating: "f", count: 64),
+                                id, user, vm, "key-\(id)", String(repeating: "f", count: 64),
                                 now, now, now,
                             ])
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// One closed-loop request-rate measurement (no-op route, public status reads).
 struct RateResult: Codable, Sendable {

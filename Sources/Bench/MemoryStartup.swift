@@ -1,16 +1,7 @@
 import Foundation
 import GRDB
 
-/// Resident memory and start-up time of the real server.
-struct MemoryStartupResult: Codable, Sendable {
-    var idleSimulatedRSSMB: Double
-    var idlePool100kRSSMB: Double
-    var activeAllocations: Int
-    var activeRSSMB: Double
-    var startupEmptyStoreSeconds: Double
-    var startupWithAllocationsSeconds: Double
-}
-
+/// Resident memory and the seeding of a store with many active allocations.
 enum MemoryStartup {
     static func megabytes(_ bytes: Int?) -> Double { Double(bytes ?? 0) / 1_048_576 }
 
