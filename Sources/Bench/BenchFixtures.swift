@@ -20,7 +20,7 @@ enum BenchFixtures {
         json.reserveCapacity(size * 90)
         for index in 0..<size {
             if index > 0 { json += ",\n" }
-            json += "{\"id\":\"\(poolVMID(index))\",\"ipv6\":\"2001:db8::\(String(index, radix: 16))\"}"
+            json += "{\"id\":\"\(poolVMID(index))\",\"ipv6\":\"\(poolVMIPv6(index))\"}"
         }
         json += "\n]}\n"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
@@ -28,6 +28,11 @@ enum BenchFixtures {
     }
 
     static func poolVMID(_ index: Int) -> String { "pool-vm-\(index)" }
+
+    /// A distinct documentation-range address per VM (two 16-bit groups, so past 65,535 too).
+    static func poolVMIPv6(_ index: Int) -> String {
+        "2001:db8::\(String(index >> 16, radix: 16)):\(String(index & 0xffff, radix: 16))"
+    }
 
     /// A config for the pool backend (`reuse: immediate`, launch checks off, a free `trial` plan).
     static func poolConfig(poolFile: String, store: String, in directory: URL, name: String) throws -> String {

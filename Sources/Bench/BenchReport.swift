@@ -30,7 +30,8 @@ struct BenchReport: Codable, Sendable {
     var simulatedAllocate = LatencySummary.zero
     var poolAllocationCost: [AllocationCost] = []
     var refresh = RefreshResult(
-        poolSize: 0, refreshes: 0, refresh: .zero, allocationsDuringRefresh: 0, longestAllocationDuringRefreshMs: 0,
+        poolSize: 0, refreshes: 0, refresh: .zero, allocationsDuringRefresh: 0, allocationFailuresDuringRefresh: 0,
+        longestAllocationDuringRefreshMs: 0,
         longestAllocationWithoutRefreshMs: 0)
     var memory = Memory()
     var targets: [Target] = []
@@ -97,6 +98,9 @@ struct BenchReport: Codable, Sendable {
             problems.append("pool cost: no allocations")
         }
         if refresh.refresh.count == 0 { problems.append("no refresh measured") }
+        if refresh.allocationFailuresDuringRefresh > 0 {
+            problems.append("\(refresh.allocationFailuresDuringRefresh) allocations failed while the pool was refreshed")
+        }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
         return problems

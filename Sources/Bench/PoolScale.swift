@@ -23,6 +23,8 @@ struct RefreshResult: Codable, Sendable {
     var refresh: LatencySummary
     /// Allocations that ran while refreshes were running, and the longest of them.
     var allocationsDuringRefresh: Int
+    /// Allocations that failed while refreshes ran (should be 0: a refresh never refuses service).
+    var allocationFailuresDuringRefresh: Int
     var longestAllocationDuringRefreshMs: Double
     /// The longest allocation with no refresh running, for comparison.
     var longestAllocationWithoutRefreshMs: Double
@@ -35,7 +37,7 @@ enum PoolScale {
     static func vms(_ size: Int, variant: Int = 0) -> [PoolVM] {
         (0..<size).map { index in
             PoolVM(
-                id: BenchFixtures.poolVMID(index), ipv6: "2001:db8::\(String(index, radix: 16))",
+                id: BenchFixtures.poolVMID(index), ipv6: BenchFixtures.poolVMIPv6(index),
                 tags: variant == 0 ? [] : ["v\(variant)"])
         }
     }
@@ -95,30 +97,46 @@ enum PoolScale {
         async let allocations = allocateWhileRefreshing(pool, flag: refreshing)
         var latency = LatencyRecorder()
         refreshing.start()
-        for index in 0..<refreshes {
-            let start = clock.now
-            _ = try await pool.refreshPool(lists[index % 2], logger: logger)
-            latency.record(clock.now - start)
+        do {
+            for index in 0..<refreshes {
+                let start = clock.now
+                _ = try await pool.refreshPool(lists[index % 2], logger: logger)
+                latency.record(clock.now - start)
+            }
+        } catch {
+            refreshing.finish()
+            _ = await allocations
+            throw BenchError("refreshPool(\(size)) failed: \(error)")
         }
         refreshing.finish()
-        let (count, longest) = await allocations
+        let (count, longest, failures) = await allocations
         return RefreshResult(
-            poolSize: size, refreshes: refreshes, refresh: latency.summary, allocationsDuringRefresh: count,
+            poolSize: size, refreshes: refreshes, refresh: latency.summary, allocationsDuringRefresh: count, allocationFailuresDuringRefresh: failures,
             longestAllocationDuringRefreshMs: longest.seconds * 1000,
             longestAllocationWithoutRefreshMs: baseline.seconds * 1000)
     }
 
     /// Allocates and releases until the refreshes are over; returns how many allocations ran while
     /// refreshes were running and the longest of them.
-    static func allocateWhileRefreshing(_ pool: PoolAssignmentProvisioner, flag: AtomicFlag) async -> (Int, Duration) {
+    static func allocateWhileRefreshing(_ pool: PoolAssignmentProvisioner, flag: AtomicFlag) async -> (
+        count: Int, longest: Duration, failures: Int
+    ) {
         let clock = ContinuousClock()
         var count = 0
+        var failures = 0
         var longest = Duration.zero
         var index = 0
-        while !flag.isFinished {
+        while !flag.isFinished && !Task.isCancelled {
             index += 1
             let start = clock.now
-            guard let vm = try? await pool.allocate(request("during-\(index)"), logger: logger) else { continue }
+            let vm: VmAllocation
+            do {
+                vm = try await pool.allocate(request("during-\(index)"), logger: logger)
+            } catch {
+                failures += 1
+                try? await Task.sleep(for: .milliseconds(1))
+                continue
+            }
             let took = clock.now - start
             if flag.isRunning {
                 count += 1
@@ -126,7 +144,7 @@ enum PoolScale {
             }
             try? await pool.release(vm, logger: logger)
         }
-        return (count, longest)
+        return (count, longest, failures)
     }
 
     /// The simulated backend's own allocate time with zero delay.
