@@ -84,7 +84,7 @@ struct BenchPlan: Sendable {
         self.quick = quick
         phase = .milliseconds(Int((phaseSeconds ?? (quick ? 1 : 4)) * 1000))
         clientCounts = [1, 16, 64]
-        poolSizes = quick ? [100, 100_000] : [100, 10_000, 100_000]
+        poolSizes = quick ? [100, 1_000] : [100, 10_000, 100_000]
         servingPoolSize = quick ? 2_000 : 100_000
         allocationsPerCost = quick ? 100 : 500
         refreshes = quick ? 3 : 10
