@@ -99,7 +99,8 @@ struct BenchReport: Codable, Sendable {
         }
         if refresh.refresh.count == 0 { problems.append("no refresh measured") }
         if refresh.allocationFailuresDuringRefresh > 0 {
-            problems.append("\(refresh.allocationFailuresDuringRefresh) allocations failed while the pool was refreshed")
+            problems.append(
+                "\(refresh.allocationFailuresDuringRefresh) allocations failed while the pool was refreshed")
         }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }

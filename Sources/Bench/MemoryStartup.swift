@@ -32,11 +32,19 @@ enum MemoryStartup {
                     INSERT INTO allocations (\(columns.joined(separator: ", ")))
                     SELECT \(expressions.joined(separator: ", ")) FROM allocations WHERE id = ?4
                     """)
+            // The template's claim is read once: `resource_claims` is keyed by (namespace, …), so
+            // selecting it by allocation id alone would scan the growing table on every copy.
+            guard
+                let templateClaim = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT namespace, state, note, claimed_at, updated_at FROM resource_claims WHERE allocation_id = ?",
+                    arguments: [template])
+            else { throw BenchError("the template allocation holds no pool claim") }
             let claim = try db.makeStatement(
                 sql: """
                     INSERT INTO resource_claims (namespace, resource, allocation_id, state, note, claimed_at, updated_at)
-                    SELECT namespace, ?1, ?2, state, note, claimed_at, updated_at FROM resource_claims
-                    WHERE allocation_id = ?3
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
             var written = 1
             var index = 0
@@ -46,7 +54,10 @@ enum MemoryStartup {
                 if ref == templateRef { continue }
                 let id = "vm-bulk-\(index)"
                 try insert.execute(arguments: [id, "bulk-user-\(index)", ref, template])
-                try claim.execute(arguments: [ref, id, template])
+                try claim.execute(arguments: [
+                    templateClaim["namespace"], ref, id, templateClaim["state"], templateClaim["note"],
+                    templateClaim["claimed_at"], templateClaim["updated_at"],
+                ])
                 written += 1
             }
         }

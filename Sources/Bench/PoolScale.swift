@@ -111,7 +111,8 @@ enum PoolScale {
         refreshing.finish()
         let (count, longest, failures) = await allocations
         return RefreshResult(
-            poolSize: size, refreshes: refreshes, refresh: latency.summary, allocationsDuringRefresh: count, allocationFailuresDuringRefresh: failures,
+            poolSize: size, refreshes: refreshes, refresh: latency.summary, allocationsDuringRefresh: count,
+            allocationFailuresDuringRefresh: failures,
             longestAllocationDuringRefreshMs: longest.seconds * 1000,
             longestAllocationWithoutRefreshMs: baseline.seconds * 1000)
     }
