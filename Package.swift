@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ProvisionerConformance", targets: ["ProvisionerConformance"]),
         .executable(name: "provisioner", targets: ["provisioner"]),
         .executable(name: "fake-xapi", targets: ["fake-xapi"]),
+        .executable(name: "provisioner-bench", targets: ["provisioner-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The stable contract: protocol, value types, errors, registry, config-node reader.
@@ -137,6 +139,26 @@ let package = Package(
         .executableTarget(
             name: "provisioner",
             dependencies: ["ProvisionerCLI"]
+        ),
+
+        // The benchmark harness: drives the release-built `provisioner` binary and measures the
+        // machine's own limits (HTTP, durable SQLite commits) in the same run.
+        .executableTarget(
+            name: "provisioner-bench",
+            dependencies: [
+                "Host",
+                "ProvisionerAPI",
+                "PoolProvisioner",
+                "SimulatedProvisioner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Bench"
         ),
 
         .testTarget(

@@ -1,0 +1,76 @@
+import Foundation
+
+extension BenchReport {
+    /// The run as Markdown tables (pasted into the README's Performance section).
+    func table() -> String {
+        func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+        let ceiling = max(ceilingCommitsPerSecond, 1)
+        let noopRate = max(noop.perSecond, 1)
+        var lines: [String] = []
+        lines.append(
+            "provisioner-bench\(quick ? " --quick" : ""): \(machine), \(f(phaseSeconds, 1)) s per load phase, "
+                + "\(f(totalSeconds)) s in all")
+        lines.append("")
+        lines.append("| limit (same run) | rate | p50 / p99 / max ms |")
+        lines.append("|---|---|---|")
+        for result in durabilityCeiling {
+            lines.append(
+                "| durable SQLite commits/s, \(result.writers) writer(s) (1 allocation-row INSERT, WAL, FULL) | "
+                    + "\(f(result.commitsPerSecond)) | \(result.latency.text) |")
+        }
+        lines.append("| no-op route `GET /healthz`, 64 clients (req/s) | \(f(noop.perSecond)) | \(noop.latency.text) |")
+        lines.append("")
+        lines.append(
+            "| cycle (create -> provisioned -> release) | clients | cycles/s | x ceiling | create ms | "
+                + "to provisioned ms | release ms | overhead ms | errors |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for cycle in cycles {
+            lines.append(
+                "| \(cycle.backend) | \(cycle.clients) | \(f(cycle.cyclesPerSecond)) | "
+                    + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | \(cycle.create.text) | "
+                    + "\(cycle.timeToProvisioned.text) | \(cycle.release.text) | \(cycle.frameworkOverhead.text) | "
+                    + "\(cycle.errors) |")
+        }
+        lines.append("")
+        lines.append("| read path | rate | x no-op | p50 / p99 / max ms |")
+        lines.append("|---|---|---|---|")
+        lines.append(
+            "| public `GET /v1/vm/{id}/status`, 64 clients | \(f(statusReads.perSecond)) | "
+                + "\(f(statusReads.perSecond / noopRate, 2)) | \(statusReads.latency.text) |")
+        lines.append("")
+        lines.append("| backend in-process (durable store) | allocate p50 / p99 / max ms | mean ms | x smallest |")
+        lines.append("|---|---|---|---|")
+        lines.append("| simulated, zero delay | \(simulatedAllocate.text) | | |")
+        let smallest = max(poolAllocationCost.first?.allocateMeanMs ?? 1, 0.000_001)
+        for cost in poolAllocationCost {
+            lines.append(
+                "| pool of \(cost.poolSize) | \(cost.allocate.text) | \(f(cost.allocateMeanMs, 3)) | "
+                    + "\(f(cost.allocateMeanMs / smallest, 2)) |")
+        }
+        lines.append(
+            "| `refreshPool(\(refresh.poolSize))` x\(refresh.refreshes) | \(refresh.refresh.text) | | |")
+        lines.append(
+            "| longest allocation while refreshing / without (\(refresh.allocationsDuringRefresh) during) | "
+                + "\(f(refresh.longestAllocationDuringRefreshMs, 2)) / \(f(refresh.longestAllocationWithoutRefreshMs, 2)) | | |"
+        )
+        lines.append("")
+        lines.append("| memory and start-up | value |")
+        lines.append("|---|---|")
+        lines.append("| RSS idle, simulated backend (MB) | \(f(memory.idleSimulatedRSSMB, 1)) |")
+        lines.append("| RSS idle, pool backend with its VMs loaded (MB) | \(f(memory.idlePool100kRSSMB, 1)) |")
+        lines.append("| RSS with \(memory.activeAllocations) active allocations (MB) | \(f(memory.activeRSSMB, 1)) |")
+        lines.append("| start-up, empty store (s) | \(f(memory.startupEmptyStoreSeconds, 3)) |")
+        lines.append(
+            "| start-up with \(memory.activeAllocations) allocations, recovery included (s) | "
+                + "\(f(memory.startupWithAllocationsSeconds, 3)) |")
+        lines.append("")
+        lines.append("| target | measured | limit | met |")
+        lines.append("|---|---|---|---|")
+        for target in targets {
+            lines.append(
+                "| \(target.name) | \(f(target.measured, 3)) | \(target.atMost ? "<=" : ">=") \(f(target.limit, 1)) | "
+                    + "\(target.met ? "yes" : "NO") |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

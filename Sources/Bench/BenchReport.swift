@@ -1,0 +1,119 @@
+import Foundation
+
+/// Everything one run measured, written as JSON and printed as a table.
+struct BenchReport: Codable, Sendable {
+    struct Memory: Codable, Sendable {
+        var idleSimulatedRSSMB = 0.0
+        var idlePool100kRSSMB = 0.0
+        var activeAllocations = 0
+        var activeRSSMB = 0.0
+        var startupEmptyStoreSeconds = 0.0
+        var startupWithAllocationsSeconds = 0.0
+    }
+
+    struct Target: Codable, Sendable {
+        var name: String
+        var measured: Double
+        var limit: Double
+        var atMost: Bool
+        var met: Bool { atMost ? measured <= limit : measured >= limit }
+    }
+
+    var quick = false
+    var phaseSeconds = 0.0
+    var totalSeconds = 0.0
+    var machine = BenchReport.machineDescription()
+    var durabilityCeiling: [CeilingResult] = []
+    var noop = RateResult(clients: 0, seconds: 0, requests: 0, errors: 0, perSecond: 0, latency: .zero)
+    var statusReads = RateResult(clients: 0, seconds: 0, requests: 0, errors: 0, perSecond: 0, latency: .zero)
+    var cycles: [CycleResult] = []
+    var simulatedAllocate = LatencySummary.zero
+    var poolAllocationCost: [AllocationCost] = []
+    var refresh = RefreshResult(
+        poolSize: 0, refreshes: 0, refresh: .zero, allocationsDuringRefresh: 0, allocationFailuresDuringRefresh: 0,
+        longestAllocationDuringRefreshMs: 0,
+        longestAllocationWithoutRefreshMs: 0)
+    var memory = Memory()
+    var targets: [Target] = []
+
+    var ceilingCommitsPerSecond: Double { durabilityCeiling.map(\.commitsPerSecond).max() ?? 0 }
+
+    func cycle(_ backend: String, _ clients: Int) -> CycleResult? {
+        cycles.first { $0.backend == backend && $0.clients == clients }
+    }
+
+    var costRatio: Double {
+        guard let small = poolAllocationCost.first, let large = poolAllocationCost.last, small.allocateMeanMs > 0
+        else { return 0 }
+        return large.allocateMeanMs / small.allocateMeanMs
+    }
+
+    /// The targets, as measured in this run.
+    var evaluatedTargets: [Target] {
+        let pool64 = cycle("pool", 64)
+        return [
+            Target(
+                name: "pool cycles/s at 64 clients", measured: pool64?.cyclesPerSecond ?? 0, limit: 2000, atMost: false),
+            Target(
+                name: "pool cycles/s at 64 / durability ceiling (commits/s)",
+                measured: (pool64?.cyclesPerSecond ?? 0) / max(ceilingCommitsPerSecond, 1), limit: 0.5, atMost: false),
+            Target(
+                name: "framework overhead p99 at 64 clients (ms, pool)", measured: pool64?.frameworkOverhead.p99 ?? 0,
+                limit: 5, atMost: true),
+            Target(
+                name: "status reads / no-op rate", measured: statusReads.perSecond / max(noop.perSecond, 1), limit: 0.5,
+                atMost: false),
+            Target(name: "allocation cost, largest pool / 100 (mean)", measured: costRatio, limit: 1.3, atMost: true),
+            Target(
+                name: "refreshPool(\(refresh.poolSize)) max (ms)", measured: refresh.refresh.max, limit: 100,
+                atMost: true),
+            Target(
+                name: "longest allocation during refresh (ms)", measured: refresh.longestAllocationDuringRefreshMs,
+                limit: 10, atMost: true),
+            Target(name: "RSS idle, simulated (MB)", measured: memory.idleSimulatedRSSMB, limit: 50, atMost: true),
+            Target(name: "RSS idle, pool of 100k (MB)", measured: memory.idlePool100kRSSMB, limit: 50, atMost: true),
+            Target(
+                name: "RSS with \(memory.activeAllocations) active allocations (MB)", measured: memory.activeRSSMB,
+                limit: 250, atMost: true),
+            Target(
+                name: "start-up with \(memory.activeAllocations) allocations (s)",
+                measured: memory.startupWithAllocationsSeconds, limit: 2, atMost: true),
+        ]
+    }
+
+    /// What a quick run must produce for the harness to count as working (not the targets).
+    func sanityProblems() -> [String] {
+        var problems: [String] = []
+        if ceilingCommitsPerSecond <= 0 { problems.append("no durable commits measured") }
+        if noop.perSecond <= 0 || noop.errors > 0 {
+            problems.append("no-op route: \(noop.requests) ok, \(noop.errors) errors")
+        }
+        if statusReads.perSecond <= 0 || statusReads.errors > 0 {
+            problems.append("status reads: \(statusReads.requests) ok, \(statusReads.errors) errors")
+        }
+        for cycle in cycles where cycle.cycles == 0 || cycle.errors > cycle.cycles / 10 {
+            problems.append("\(cycle.backend) cycles at \(cycle.clients): \(cycle.cycles) done, \(cycle.errors) errors")
+        }
+        if poolAllocationCost.contains(where: { $0.allocate.count == 0 }) {
+            problems.append("pool cost: no allocations")
+        }
+        if refresh.refresh.count == 0 { problems.append("no refresh measured") }
+        if refresh.allocationFailuresDuringRefresh > 0 {
+            problems.append(
+                "\(refresh.allocationFailuresDuringRefresh) allocations failed while the pool was refreshed")
+        }
+        if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
+        if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
+        return problems
+    }
+
+    static func machineDescription() -> String {
+        let info = ProcessInfo.processInfo
+        return
+            "\(info.activeProcessorCount) cores, \(info.physicalMemory / 1_073_741_824) GiB, \(info.operatingSystemVersionString)"
+    }
+}
+
+extension LatencySummary {
+    static let zero = LatencySummary(count: 0, p50: 0, p99: 0, max: 0)
+}

@@ -1,0 +1,151 @@
+import Foundation
+import NIOHTTP1
+
+/// Runs every part of the benchmark in order, on this machine, in one process run.
+struct BenchRunner {
+    let binary: String
+    let directory: URL
+    let plan: BenchPlan
+    var report = BenchReport()
+
+    init(binary: String, directory: URL, plan: BenchPlan) {
+        self.binary = binary
+        self.directory = directory
+        self.plan = plan
+        report.quick = plan.quick
+        report.phaseSeconds = plan.phase.seconds
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+    }
+
+    mutating func run() async throws -> BenchReport {
+        // 1. The durability ceiling.
+        for writers in [1, 16] {
+            log("durability ceiling, \(writers) writer(s)")
+            report.durabilityCeiling.append(
+                try await DurabilityCeiling.measure(directory: directory, writers: writers, duration: plan.phase))
+        }
+
+        // 2. The backends in-process: allocate time, pool scale, refresh stalls.
+        log("simulated backend allocate (in-process)")
+        report.simulatedAllocate = try await PoolScale.simulatedAllocate(allocations: plan.allocationsPerCost * 4)
+        for size in plan.poolSizes {
+            log("pool allocation cost, pool of \(size)")
+            report.poolAllocationCost.append(
+                try await PoolScale.allocationCost(
+                    size: size, allocations: plan.allocationsPerCost, directory: directory))
+        }
+        let refreshSize = plan.poolSizes.last!
+        log("refreshPool(\(refreshSize)) x\(plan.refreshes) under allocations")
+        report.refresh = try await PoolScale.refresh(size: refreshSize, refreshes: plan.refreshes, directory: directory)
+
+        // 3. The real server, pool backend: HTTP ceiling, read path and allocation cycles side by side.
+        let poolFile = try BenchFixtures.writePool(size: plan.servingPoolSize, in: directory)
+        let poolConfig = try BenchFixtures.poolConfig(
+            poolFile: poolFile, store: directory.appendingPathComponent("pool-server.sqlite").path, in: directory,
+            name: "pool-server")
+        log("starting the pool server (\(plan.servingPoolSize) VMs)")
+        let poolServer = try await ServerProcess.launch(
+            binary: binary, config: poolConfig, directory: directory, name: "pool-server",
+            environment: BenchFixtures.environment)
+        report.memory.startupEmptyStoreSeconds = poolServer.startup.seconds
+        let poolClient = LoadClient.make(baseURL: poolServer.baseURL, connections: 64)
+        do {
+            _ = try await poolClient.send(.GET, "/readyz")
+            try await Task.sleep(for: .seconds(1))
+            report.memory.idlePool100kRSSMB = MemoryStartup.megabytes(poolServer.residentBytes())
+            log("no-op route (GET /healthz), 64 clients")
+            report.noop = await HTTPPhases.rate(
+                poolClient, path: { _, _ in "/healthz" }, clients: 64, duration: plan.phase)
+            let ids = try await HTTPPhases.provisionedVMs(poolClient, count: 64)
+            log("public status reads, 64 clients")
+            report.statusReads = await HTTPPhases.rate(
+                poolClient, path: { client, sent in "/v1/vm/\(ids[(client + sent) % ids.count])/status" },
+                clients: 64, duration: plan.phase)
+            let poolAllocate = report.poolAllocationCost.last?.allocate.p50 ?? 0
+            for clients in plan.clientCounts {
+                log("pool cycles, \(clients) client(s)")
+                report.cycles.append(
+                    await HTTPPhases.cycles(
+                        poolClient, backend: "pool", clients: clients, duration: plan.phase,
+                        backendAllocateMedian: poolAllocate, run: clients))
+            }
+        } catch {
+            await poolClient.shutdown()
+            await poolServer.stop()
+            throw error
+        }
+        await poolClient.shutdown()
+        await poolServer.stop()
+
+        // 4. The real server, simulated backend with zero delay.
+        let simConfig = try BenchFixtures.simulatedConfig(
+            store: directory.appendingPathComponent("sim-server.sqlite").path, in: directory, name: "sim-server")
+        log("starting the simulated server")
+        let simServer = try await ServerProcess.launch(
+            binary: binary, config: simConfig, directory: directory, name: "sim-server",
+            environment: BenchFixtures.environment)
+        let simClient = LoadClient.make(baseURL: simServer.baseURL, connections: 64)
+        do {
+            _ = try await simClient.send(.GET, "/readyz")
+            try await Task.sleep(for: .seconds(1))
+            report.memory.idleSimulatedRSSMB = MemoryStartup.megabytes(simServer.residentBytes())
+            for clients in plan.clientCounts {
+                log("simulated cycles, \(clients) client(s)")
+                report.cycles.append(
+                    await HTTPPhases.cycles(
+                        simClient, backend: "simulated", clients: clients, duration: plan.phase,
+                        backendAllocateMedian: report.simulatedAllocate.p50, run: clients))
+            }
+        } catch {
+            await simClient.shutdown()
+            await simServer.stop()
+            throw error
+        }
+        await simClient.shutdown()
+        await simServer.stop()
+
+        // 5. Memory and start-up with many active allocations in the store.
+        try await measureActiveAllocations(poolFile: poolFile)
+        return report
+    }
+
+    private mutating func measureActiveAllocations(poolFile: String) async throws {
+        let storePath = directory.appendingPathComponent("active.sqlite").path
+        let config = try BenchFixtures.poolConfig(poolFile: poolFile, store: storePath, in: directory, name: "active")
+        log("seeding \(plan.activeAllocations) active allocations")
+        let first = try await ServerProcess.launch(
+            binary: binary, config: config, directory: directory, name: "active-seed",
+            environment: BenchFixtures.environment)
+        let client = LoadClient.make(baseURL: first.baseURL, connections: 4)
+        let template: String
+        do {
+            template = try await HTTPPhases.provisionedVMs(client, count: 1)[0]
+        } catch {
+            await client.shutdown()
+            await first.stop()
+            throw error
+        }
+        await client.shutdown()
+        await first.stop()
+        try MemoryStartup.populate(storePath: storePath, template: template, count: plan.activeAllocations)
+
+        log("starting with \(plan.activeAllocations) active allocations in the store")
+        let server = try await ServerProcess.launch(
+            binary: binary, config: config, directory: directory, name: "active",
+            environment: BenchFixtures.environment)
+        report.memory.activeAllocations = plan.activeAllocations
+        report.memory.startupWithAllocationsSeconds = server.startup.seconds
+        let active = LoadClient.make(baseURL: server.baseURL, connections: 4)
+        // Touch what an operator would: an order (the pool is full, so it reads every claim), a status, readiness.
+        _ = try? await active.send(.POST, "/v1/vm", body: "{\"user_id\":\"late\",\"plan\":\"trial\"}", service: true)
+        _ = try? await active.send(.GET, "/v1/vm/\(template)/status")
+        _ = try? await active.send(.GET, "/readyz")
+        try? await Task.sleep(for: .seconds(1))
+        report.memory.activeRSSMB = MemoryStartup.megabytes(server.residentBytes())
+        await active.shutdown()
+        await server.stop()
+    }
+}
