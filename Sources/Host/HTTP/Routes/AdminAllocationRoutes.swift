@@ -27,11 +27,7 @@ struct AdminAllocationRoutes {
 
     private func allocations(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
-        let parameters = request.uri.queryParameters
-        let query = try AdminAllocationQuery { name in
-            guard let value = parameters[Substring(name)].map(String.init), !value.isEmpty else { return nil }
-            return value
-        }
+        let query = try AdminAllocationQuery(text: AdminListQuery(request).text)
         let records = try await store.allocations(matching: query.filter, limit: query.limit, offset: query.offset)
         let orphaned = try await orphans.orphanedAllocations()
         let nextOffset = records.count == query.limit ? query.offset + query.limit : nil
@@ -101,8 +97,8 @@ struct AdminAllocationQuery {
             state = parsed
         }
         filter = AllocationFilter(userID: text("user_id"), state: state, backend: text("backend"))
-        limit = try AdminRoutes.integer(text("limit"), name: "limit", range: 1...500) ?? 100
-        offset = try AdminRoutes.integer(text("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        limit = try AdminListQuery.integer(text("limit"), name: "limit", range: 1...500) ?? 100
+        offset = try AdminListQuery.integer(text("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
     }
 
     /// The filter values, for the page's form.
@@ -112,16 +108,11 @@ struct AdminAllocationQuery {
 
     /// The page at `offset` under the same filters.
     func pagePath(offset: Int) -> String {
-        var components = URLComponents()
-        components.path = "/admin/allocations"
-        components.queryItems =
+        AdminListQuery.link(
+            "/admin/allocations",
             [
-                filter.userID.map { URLQueryItem(name: "user_id", value: $0) },
-                filter.state.map { URLQueryItem(name: "state", value: $0.rawValue) },
-                filter.backend.map { URLQueryItem(name: "backend", value: $0) },
-                URLQueryItem(name: "limit", value: String(limit)),
-                URLQueryItem(name: "offset", value: String(offset)),
-            ].compactMap { $0 }
-        return components.string ?? "/admin/allocations"
+                ("user_id", filter.userID), ("state", filter.state?.rawValue), ("backend", filter.backend),
+                ("limit", String(limit)), ("offset", String(offset)),
+            ])
     }
 }

@@ -19,15 +19,11 @@ struct AdminRoutes {
 
     private func audit(_ request: Request, _ context: ProvisionerRequestContext, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
-        let query = request.uri.queryParameters
-        func text(_ name: String) -> String? {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
-            return value
-        }
-        let filter = AuditFilter(allocationID: text("vm_id"), userID: text("user_id"), kind: text("kind"))
-        let limit = try Self.integer(text("limit"), name: "limit", range: 1...500) ?? 100
-        let before = try Self.integer(text("before"), name: "before", range: 1...Int.max).map(Int64.init)
-        let events = try await store.auditEvents(matching: filter, limit: limit, beforeID: before)
+        let query = AdminListQuery(request)
+        let filter = AuditFilter(
+            allocationID: query.text("vm_id"), userID: query.text("user_id"), kind: query.text("kind"))
+        let limit = try query.limit()
+        let events = try await store.auditEvents(matching: filter, limit: limit, beforeID: try query.before())
         let nextBefore = events.count == limit ? events.last?.id : nil
         if json {
             return JSONResponse.make(
@@ -37,19 +33,13 @@ struct AdminRoutes {
                     ("next_before", nextBefore.map { .int(Int($0)) } ?? .null),
                 ]))
         }
-        var nextPage: String?
-        if let nextBefore {
-            var components = URLComponents()
-            components.path = "/admin/audit"
-            components.queryItems =
+        let nextPage = nextBefore.map { nextBefore in
+            AdminListQuery.link(
+                "/admin/audit",
                 [
-                    filter.allocationID.map { URLQueryItem(name: "vm_id", value: $0) },
-                    filter.userID.map { URLQueryItem(name: "user_id", value: $0) },
-                    filter.kind.map { URLQueryItem(name: "kind", value: $0) },
-                    URLQueryItem(name: "limit", value: String(limit)),
-                    URLQueryItem(name: "before", value: String(nextBefore)),
-                ].compactMap { $0 }
-            nextPage = components.string
+                    ("vm_id", filter.allocationID), ("user_id", filter.userID), ("kind", filter.kind),
+                    ("limit", String(limit)), ("before", String(nextBefore)),
+                ])
         }
         let page: [String: Any] = [
             "filter": [
@@ -73,14 +63,5 @@ struct AdminRoutes {
             ("vm_id", .string(event.allocationID)), ("user_id", .string(event.userID)), ("actor", .string(event.actor)),
             ("request_id", .string(event.requestID)), ("detail", .string(event.detail)),
         ])
-    }
-
-    static func integer(_ text: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let text else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw ProvisionerError.invalidRequest(
-                "Query parameter '\(name)' must be an integer in \(range.lowerBound)...\(range.upperBound).")
-        }
-        return value
     }
 }

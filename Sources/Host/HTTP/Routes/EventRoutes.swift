@@ -24,15 +24,10 @@ struct EventRoutes {
 
     private func events(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
-        let query = request.uri.queryParameters
-        func text(_ name: String) -> String? {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
-            return value
-        }
-        let filter = LifecycleEventFilter(allocationID: text("vm_id"), kind: text("kind"))
-        let limit = try AdminRoutes.integer(text("limit"), name: "limit", range: 1...500) ?? 100
-        let before = try AdminRoutes.integer(text("before"), name: "before", range: 1...Int.max).map(Int64.init)
-        let events = try await store.lifecycleEvents(matching: filter, limit: limit, beforeID: before)
+        let query = AdminListQuery(request)
+        let filter = LifecycleEventFilter(allocationID: query.text("vm_id"), kind: query.text("kind"))
+        let limit = try query.limit()
+        let events = try await store.lifecycleEvents(matching: filter, limit: limit, beforeID: try query.before())
         let nextBefore = events.count == limit ? events.last?.id : nil
         if json {
             return JSONResponse.make(
@@ -42,18 +37,13 @@ struct EventRoutes {
                     ("next_before", nextBefore.map { .int(Int($0)) } ?? .null),
                 ]))
         }
-        var nextPage: String?
-        if let nextBefore {
-            var components = URLComponents()
-            components.path = "/admin/events"
-            components.queryItems =
+        let nextPage = nextBefore.map { nextBefore in
+            AdminListQuery.link(
+                "/admin/events",
                 [
-                    filter.allocationID.map { URLQueryItem(name: "vm_id", value: $0) },
-                    filter.kind.map { URLQueryItem(name: "kind", value: $0) },
-                    URLQueryItem(name: "limit", value: String(limit)),
-                    URLQueryItem(name: "before", value: String(nextBefore)),
-                ].compactMap { $0 }
-            nextPage = components.string
+                    ("vm_id", filter.allocationID), ("kind", filter.kind), ("limit", String(limit)),
+                    ("before", String(nextBefore)),
+                ])
         }
         let page: [String: Any] = [
             "filter": ["vm_id": filter.allocationID ?? "", "kind": filter.kind ?? ""],
