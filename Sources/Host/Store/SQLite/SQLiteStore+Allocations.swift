@@ -58,26 +58,14 @@ extension SQLiteStore {
     public func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws
         -> [AllocationRecord]
     {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if !filter.includeDeleted { conditions.append("deleted_at IS NULL") }
-        if let userID = filter.userID {
-            conditions.append("user_id = ?")
-            arguments.append(userID)
-        }
-        if let state = filter.state {
-            conditions.append("state = ?")
-            arguments.append(state.rawValue)
-        }
-        if let backend = filter.backend {
-            conditions.append("backend = ?")
-            arguments.append(backend)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(max(1, limit))
-        arguments.append(max(0, offset))
-        let sql = "SELECT * FROM allocations \(whereClause) ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
-        let statementArguments = StatementArguments(arguments)
+        var filterClause = SQLiteFilter()
+        if !filter.includeDeleted { filterClause.add("deleted_at IS NULL") }
+        filterClause.add("user_id", equals: filter.userID)
+        filterClause.add("state", equals: filter.state?.rawValue)
+        filterClause.add("backend", equals: filter.backend)
+        let sql =
+            "SELECT * FROM allocations \(filterClause.whereClause) ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+        let statementArguments = filterClause.arguments(then: max(1, limit), max(0, offset))
         return try await writer.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(AllocationRecord.init(row:))
         }

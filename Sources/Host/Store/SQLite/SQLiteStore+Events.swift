@@ -12,24 +12,12 @@ extension SQLiteStore {
     public func lifecycleEvents(matching filter: LifecycleEventFilter, limit: Int, beforeID: Int64?) async throws
         -> [LifecycleEvent]
     {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let allocationID = filter.allocationID {
-            conditions.append("allocation_id = ?")
-            arguments.append(allocationID)
-        }
-        if let kind = filter.kind {
-            conditions.append("kind = ?")
-            arguments.append(kind)
-        }
-        if let beforeID {
-            conditions.append("id < ?")
-            arguments.append(beforeID)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(max(1, limit))
-        let sql = "SELECT * FROM lifecycle_events \(whereClause) ORDER BY id DESC LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
+        var filterClause = SQLiteFilter()
+        filterClause.add("allocation_id", equals: filter.allocationID)
+        filterClause.add("kind", equals: filter.kind)
+        if let beforeID { filterClause.add("id < ?", beforeID) }
+        let sql = "SELECT * FROM lifecycle_events \(filterClause.whereClause) ORDER BY id DESC LIMIT ?"
+        let statementArguments = filterClause.arguments(then: max(1, limit))
         return try await writer.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.lifecycleEvent(row:))
         }

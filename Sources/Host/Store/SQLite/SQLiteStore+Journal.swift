@@ -33,28 +33,13 @@ extension SQLiteStore {
     }
 
     public func auditEvents(matching filter: AuditFilter, limit: Int, beforeID: Int64?) async throws -> [AuditEvent] {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let allocationID = filter.allocationID {
-            conditions.append("allocation_id = ?")
-            arguments.append(allocationID)
-        }
-        if let userID = filter.userID {
-            conditions.append("user_id = ?")
-            arguments.append(userID)
-        }
-        if let kind = filter.kind {
-            conditions.append("kind = ?")
-            arguments.append(kind)
-        }
-        if let beforeID {
-            conditions.append("id < ?")
-            arguments.append(beforeID)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(max(1, limit))
-        let sql = "SELECT * FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
+        var filterClause = SQLiteFilter()
+        filterClause.add("allocation_id", equals: filter.allocationID)
+        filterClause.add("user_id", equals: filter.userID)
+        filterClause.add("kind", equals: filter.kind)
+        if let beforeID { filterClause.add("id < ?", beforeID) }
+        let sql = "SELECT * FROM audit_events \(filterClause.whereClause) ORDER BY id DESC LIMIT ?"
+        let statementArguments = filterClause.arguments(then: max(1, limit))
         return try await writer.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.auditEvent(row:))
         }
