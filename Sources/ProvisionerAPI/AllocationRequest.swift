@@ -17,6 +17,11 @@ public struct AllocationRequest: Sendable, Hashable {
     public var openPorts: [Int]
     /// Free-form metadata passed through from the order.
     public var metadata: [String: String]
+    /// The attempt this call belongs to: the Host's fencing epoch for the allocation, which grows
+    /// at every claim. Backends tag what they create with it beside the allocation id, so a
+    /// teardown of a failed attempt (``VmAllocation/attempt``) removes that attempt's resources
+    /// only. `nil` when the caller does not fence its calls.
+    public var attempt: Int?
 
     /// Creates a request.
     public init(
@@ -26,7 +31,8 @@ public struct AllocationRequest: Sendable, Hashable {
         hostname: String? = nil,
         sshPublicKeys: [String] = [],
         openPorts: [Int] = [],
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:],
+        attempt: Int? = nil
     ) {
         self.allocationID = allocationID
         self.userID = userID
@@ -35,5 +41,6 @@ public struct AllocationRequest: Sendable, Hashable {
         self.sshPublicKeys = sshPublicKeys
         self.openPorts = openPorts
         self.metadata = metadata
+        self.attempt = attempt
     }
 }

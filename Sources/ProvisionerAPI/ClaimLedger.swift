@@ -36,7 +36,7 @@ public enum ClaimOutcome: Sendable, Hashable {
     case alreadyHeld
     /// Another allocation holds the resource, or it is cleaning or quarantined.
     case unavailable(ResourceClaim)
-    /// The allocation already holds a different resource; here is its claim.
+    /// The allocation already holds a different resource (assigned); here is its claim.
     case allocationHoldsOther(ResourceClaim)
 }
 
@@ -53,14 +53,25 @@ public enum ClaimOutcome: Sendable, Hashable {
 ///   returns ``ClaimOutcome/claimed``.
 /// - A resource with a claim in any ``ClaimState`` is unavailable to other allocations until
 ///   ``release(_:for:)`` removes the claim.
+/// - An allocation holds at most one ``ClaimState/assigned`` claim. A claim it released (being
+///   reset, or quarantined) is never handed back to it: claiming again gives it another
+///   resource, while the released one stays unavailable until its reset finishes.
 public protocol ClaimLedger: Sendable {
     /// Claims `resource` for `allocationID`.
     ///
     /// - Throws: ``ProvisionerError`` with `backend_unavailable` when the ledger cannot be reached.
     func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome
 
-    /// The claim an allocation holds, if any.
+    /// The claim an allocation holds, if any: its ``ClaimState/assigned`` claim when it has one,
+    /// else the claim it last released (`cleaning` or `quarantined`).
     func claim(of allocationID: String) async throws -> ResourceClaim?
+
+    /// The claim on `resource`, whoever holds it, if any.
+    ///
+    /// An allocation whose resource is being reset may since hold another one, so work on a
+    /// released resource (its reset) looks the claim up by resource, not by allocation. The
+    /// default reads every claim; a ledger with an index implements it directly.
+    func claim(on resource: String) async throws -> ResourceClaim?
 
     /// Moves the claim of `resource` by `allocationID` to `state`.
     ///
@@ -75,6 +86,13 @@ public protocol ClaimLedger: Sendable {
 
     /// Every claim in the ledger.
     func claims() async throws -> [ResourceClaim]
+}
+
+extension ClaimLedger {
+    /// The claim on `resource`, found among every claim.
+    public func claim(on resource: String) async throws -> ResourceClaim? {
+        try await claims().first { $0.resource == resource }
+    }
 }
 
 /// A catalog (the pool's list of VMs) as last saved, with its generation.

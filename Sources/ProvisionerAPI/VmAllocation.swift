@@ -21,6 +21,12 @@ public struct VmAllocation: Sendable, Hashable, Codable {
     public var cockpitURL: String?
     /// Backend-specific facts worth keeping (operator-only).
     public var attributes: [String: String]
+    /// The attempt that created the VM (``AllocationRequest/attempt``), when the backend tags it.
+    ///
+    /// `release` of an allocation with an attempt and no ``backendRef`` removes what that attempt
+    /// created and nothing else (the teardown of a failed attempt); with `nil` it removes
+    /// everything tagged with the allocation id.
+    public var attempt: Int?
 
     /// Creates an allocation.
     public init(
@@ -33,7 +39,8 @@ public struct VmAllocation: Sendable, Hashable, Codable {
         sshHost: String? = nil,
         sshPort: Int? = nil,
         cockpitURL: String? = nil,
-        attributes: [String: String] = [:]
+        attributes: [String: String] = [:],
+        attempt: Int? = nil
     ) {
         self.allocationID = allocationID
         self.backend = backend
@@ -45,5 +52,6 @@ public struct VmAllocation: Sendable, Hashable, Codable {
         self.sshPort = sshPort
         self.cockpitURL = cockpitURL
         self.attributes = attributes
+        self.attempt = attempt
     }
 }

@@ -21,6 +21,10 @@ public struct StoreClaimLedger: ClaimLedger {
         try await store.resourceClaim(namespace: namespace, allocationID: allocationID)
     }
 
+    public func claim(on resource: String) async throws -> ResourceClaim? {
+        try await store.resourceClaim(namespace: namespace, resource: resource)
+    }
+
     public func setState(_ state: ClaimState, of resource: String, for allocationID: String, note: String?)
         async throws -> Bool
     {
@@ -80,6 +84,7 @@ struct UnopenedClaimLedger: ClaimLedger, CatalogStore {
     }
     func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome { throw unavailable() }
     func claim(of allocationID: String) async throws -> ResourceClaim? { throw unavailable() }
+    func claim(on resource: String) async throws -> ResourceClaim? { throw unavailable() }
     func setState(_ state: ClaimState, of resource: String, for allocationID: String, note: String?) async throws
         -> Bool
     { throw unavailable() }

@@ -76,7 +76,7 @@ public struct APIError: Error, Sendable {
         case .unauthorized: .unauthorized
         case .forbidden, .linkExpired: .forbidden
         case .notFound: .notFound
-        case .conflict, .stateConflict, .idempotencyConflict: .conflict
+        case .conflict, .stateConflict, .idempotencyConflict, .leaseLost: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .quotaExceeded: .tooManyRequests
         case .poolExhausted, .capacityUnavailable, .backendUnavailable, .provisionFailed, .timeout, .poolNotActive,
@@ -96,7 +96,7 @@ public struct APIError: Error, Sendable {
         case .linkExpired: "ask the service for a new dashboard link; do not retry this one"
         case .notFound: "check the id or route; do not retry"
         case .idempotencyConflict: "use a new Idempotency-Key for a different request, or resend the original body"
-        case .stateConflict, .conflict:
+        case .stateConflict, .conflict, .leaseLost:
             retryable
                 ? "re-read the VM and retry after a short delay"
                 : "re-read the VM; this operation does not apply in its state"

@@ -55,7 +55,8 @@ public struct HostDependencies: Sendable {
         ProvisioningService(
             store: store, backend: backend, plans: configuration.plans, metrics: metrics,
             checker: LaunchProofChecker(configuration: configuration.launchProof, resolver: resolver),
-            provisioningDeadline: .seconds(configuration.reconcile.provisioningDeadlineSeconds))
+            provisioningDeadline: .seconds(configuration.reconcile.provisioningDeadlineSeconds),
+            leaseSeconds: TimeInterval(configuration.worker.leaseSeconds))
     }
 
     /// This Host's name in lease owners: `worker.node_id`, else `<host name>:<server.port>`.

@@ -17,6 +17,8 @@ extension ProvisionerError.Code {
     public static let linkExpired = Self(rawValue: "link_expired")
     /// A transient state (`provisioning`, `releasing`, `cleaning`) outlived its configured deadline.
     public static let deadlineExceeded = Self(rawValue: "deadline_exceeded")
+    /// A worker's write was refused: another attempt claimed the allocation since (a stale lease).
+    public static let leaseLost = Self(rawValue: "lease_lost")
     /// A pool operation was asked of a Host whose active backend is not the pool (503).
     public static let poolNotActive = Self(rawValue: "pool_not_active")
 }

@@ -106,116 +106,65 @@ public struct OrderService: Sendable {
     /// Records a payment update. `paid` clears the order for provisioning; any other status
     /// leaves it waiting for payment (fail safe: never `paid` by inference).
     ///
-    /// - Throws: `not_found`, `invalid_request`, `state_conflict`.
+    /// - Throws: `not_found`, `state_conflict`.
     public func recordPayment(
         id: String, status: String, reference: String?, requestID: String?, logger: Logger
     ) async throws -> AllocationRecord {
-        let record = try await allocation(id: id)
-        guard record.paymentStatus != .notRequired else {
-            throw ProvisionerError.stateConflict("This order's plan needs no payment.")
-        }
-        let paymentStatus = PaymentStatusMapping.map(status)
-        guard paymentStatus == .paid else {
-            // Not a payment: record what was said, keep waiting.
-            try await store.appendAudit([
-                AuditEvent(
-                    at: Date(), kind: "payment.not_paid", allocationID: id, userID: record.userID, actor: "service",
-                    requestID: requestID, detail: "status=\(status)")
-            ])
-            return record
-        }
-        if record.paymentStatus == .paid {
-            return record  // idempotent: already paid
-        }
-        var change = AllocationChange.state(.paid)
-        change.paymentStatus = .paid
-        change.paymentReference = reference
-        let audit = AuditEvent(
-            at: Date(), kind: "payment.recorded", allocationID: id, userID: record.userID, actor: "service",
-            requestID: requestID, detail: reference.map { "reference=\($0)" })
-        switch try await store.transition(
-            id: id, from: [.paymentRequired], change: change, journal: nil, audit: [audit])
-        {
-        case .applied(let updated):
+        let updated = try await decideAndCommit(
+            id: id, .paymentRecorded(status: status, reference: reference), requestID: requestID, logger: logger)
+        if updated.state == .paid, updated.paymentStatus == .paid {
             logger.info("payment recorded", metadata: ["allocation.id": "\(id)"])
             signal.notify()
-            return updated
-        case .notFound:
-            throw ProvisionerError.notFound("No VM with this id.")
-        case .stateConflict(let current):
-            if current.paymentStatus == .paid { return current }
-            throw ProvisionerError.stateConflict(
-                "A payment cannot be recorded while the VM is \(current.state.rawValue).")
         }
+        return updated
     }
 
     /// Asks for the VM to be released. Idempotent: releasing a released VM returns it as it is.
     ///
     /// Before payment the order is cancelled at once; an allocation being provisioned is released
-    /// as soon as provisioning finishes; a delivered VM moves to `releasing` for the worker.
+    /// as soon as its attempt ends; a delivered VM moves to `releasing` for the worker.
     public func requestRelease(id: String, requestID: String?, logger: Logger) async throws -> AllocationRecord {
-        for _ in 0..<5 {
-            let record = try await allocation(id: id)
-            let audit = AuditEvent(
-                at: Date(), kind: "release.requested", allocationID: id, userID: record.userID, actor: "service",
-                requestID: requestID)
-            var change: AllocationChange
-            switch record.state {
-            case .released, .releasing:
-                return record
-            case .paymentRequired, .rolledBack:
-                change = .state(.released)
-                change.releasedAt = Date()
-                change.releaseRequested = true
-            case .paid, .provisioning:
-                if record.releaseRequested { return record }
-                change = AllocationChange()
-                change.releaseRequested = true
-            case .provisioned, .degraded, .failed:
-                change = .state(.releasing)
-                change.releaseRequested = true
-                change.lease = .clear
-            }
-            let outcome = try await store.transition(
-                id: id, from: [record.state], change: change, journal: nil, audit: [audit])
-            if case .applied(let updated) = outcome {
-                logger.info("release requested", metadata: ["allocation.id": "\(id)", "state": "\(updated.state)"])
-                signal.notify()
-                return updated
-            }
-            // The state moved under us (the worker finished a step): decide again.
-        }
-        throw ProvisionerError(
-            code: .stateConflict, isRetryable: true, customerMessage: "The VM is changing state; please retry.")
+        let updated = try await decideAndCommit(id: id, .releaseRequested, requestID: requestID, logger: logger)
+        logger.info("release requested", metadata: ["allocation.id": "\(id)", "state": "\(updated.state)"])
+        signal.notify()
+        return updated
     }
 
-    /// Moves a failed launch that left nothing behind back to `paid`, leased to the caller so the
-    /// worker leaves it alone while the caller provisions it synchronously.
+    /// Moves a failed launch that left nothing behind back to `paid`, claimed by the caller (a
+    /// new lease epoch) so the worker leaves it alone while the caller provisions it synchronously.
     ///
     /// - Throws: `not_found`, or `state_conflict` when the launch did not fail or may have left
     ///   something behind (`rollback_available` is false).
-    public func prepareRetry(id: String, requestID: String?, leaseSeconds: Int) async throws -> AllocationRecord {
-        let record = try await allocation(id: id)
-        guard [.failed, .rolledBack].contains(record.state), record.rollbackAvailable, !record.releaseRequested else {
-            throw ProvisionerError.stateConflict(
-                "Only a failed launch that left nothing behind can be retried; this VM is \(record.state.rawValue)."
-            )
+    public func prepareRetry(id: String, requestID: String?, leaseSeconds: Int, logger: Logger) async throws
+        -> AllocationRecord
+    {
+        try await decideAndCommit(
+            id: id, .retryRequested, requestID: requestID, leaseOwner: "retry-\(requestID ?? id)",
+            leaseSeconds: leaseSeconds, logger: logger)
+    }
+
+    /// Decides `input` for the allocation as stored and commits it; when the allocation moved
+    /// meanwhile (a worker finished a step), decides again on the new record.
+    private func decideAndCommit(
+        id: String, _ input: AllocationLifecycle.Input, requestID: String?, leaseOwner: String = "service",
+        leaseSeconds: Int = 300, logger: Logger
+    ) async throws -> AllocationRecord {
+        let committer = LifecycleCommitter(store: store, metrics: metrics)
+        for _ in 0..<5 {
+            let record = try await allocation(id: id)
+            let context = AllocationLifecycle.Context(
+                actor: "service", requestID: requestID, leaseOwner: leaseOwner,
+                leaseSeconds: TimeInterval(leaseSeconds))
+            let decision = try AllocationLifecycle.decide(record, input, context: context)
+            if decision.isNoOp { return record }
+            do {
+                return try await committer.commit(decision, on: record, logger: logger)
+            } catch let error as ProvisionerError where error.code == .stateConflict {
+                continue  // the state moved under us: decide again
+            }
         }
-        var change = AllocationChange.state(.paid)
-        change.clearFailure = true
-        change.lease = .set(
-            owner: "retry-\(requestID ?? id)", expiresAt: Date().addingTimeInterval(TimeInterval(leaseSeconds)))
-        let audit = AuditEvent(
-            at: Date(), kind: "provision.retry_requested", allocationID: id, userID: record.userID, actor: "service",
-            requestID: requestID)
-        switch try await store.transition(
-            id: id, from: [.failed, .rolledBack], change: change, journal: nil, audit: [audit])
-        {
-        case .applied(let updated): return updated
-        case .notFound: throw ProvisionerError.notFound("No VM with this id.")
-        case .stateConflict(let current):
-            throw ProvisionerError.stateConflict("The VM changed state to \(current.state.rawValue); re-read it.")
-        }
+        throw ProvisionerError(
+            code: .stateConflict, isRetryable: true, customerMessage: "The VM is changing state; please retry.")
     }
 
     /// One allocation, or `not_found`. Soft-deleted rows are failed orders whose result could not
@@ -245,13 +194,5 @@ public struct OrderService: Sendable {
         ProvisionerError(
             code: .idempotencyConflict, isRetryable: false,
             customerMessage: "This Idempotency-Key was already used with a different request body.")
-    }
-}
-
-/// Maps what a payment caller says to a payment state, failing safe.
-public enum PaymentStatusMapping {
-    /// `paid` only for an explicit `paid`; every other input, known or not, is `payment_required`.
-    public static func map(_ status: String) -> PaymentStatus {
-        status == "paid" ? .paid : .paymentRequired
     }
 }

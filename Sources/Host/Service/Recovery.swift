@@ -2,17 +2,14 @@ public import Foundation
 public import Logging
 public import ProvisionerAPI
 
-/// Crash recovery, run once at start-up before the Host serves: every backend mutation whose
-/// journal entry was begun and never finished is finished or rolled back, and the outcome is
-/// recorded as a lifecycle event.
-///
-/// For each allocation with an unfinished entry it asks the backend what exists under the
-/// allocation id (backends tag what they create), then:
-/// - `paid`/`provisioning`: finishes the provisioning (`allocate` is idempotent, so a VM created
-///   before the crash is found and finalized, not created twice);
-/// - `releasing`: finishes the release;
-/// - anything else (the row moved on): closes the stale entry and, for an allocation that ended
-///   `failed`, `rolled_back` or `released`, releases whatever the backend still holds for it.
+/// Crash recovery, run once at start-up before the Host serves: every allocation with a journal
+/// entry that was begun and never finished is taken over (a new lease epoch fences out whatever
+/// ran before the crash) and handed to the lifecycle, which finishes or rolls back the work:
+/// - `paid`/`provisioning`: the interrupted attempt's resources are torn down (journaled) and a
+///   new attempt provisions the allocation;
+/// - `releasing`: the release runs again (it is idempotent);
+/// - `failed`, `rolled_back`, `released` with open work: a teardown removes what is left;
+/// - anything else: the stale entries are closed.
 /// Leases this node held before it restarted are taken back first. Work leased by another live
 /// replica is left alone. Running it twice does nothing the second time.
 public struct Recovery: Sendable {
@@ -115,35 +112,26 @@ public struct Recovery: Sendable {
         }
         let target = record.vm ?? VmAllocation(allocationID: id, backend: record.backend)
         let found = (try? await backend.status(target, logger: logger))?.powerState ?? .unknown
-        let detail = "backend had: \(found)"
+        let claimed = try await provisioning.drive(
+            record, .takeOver, actor: "recovery", leaseOwner: "\(nodeID)/recovery", logger: logger)
+        let finished = try await provisioning.work(on: claimed, actor: "recovery", logger: logger)
+        let detail = "\(record.state.rawValue) -> \(finished.state.rawValue); backend had: \(found)"
         switch record.state {
         case .paid, .provisioning:
-            let finished = try await provisioning.provision(record, logger: logger)
             report.provisioningFinished += 1
-            try await note(id, "recovered", "interrupted provisioning finished: \(finished.state.rawValue); \(detail)")
-            if finished.state == .releasing {
-                _ = try await provisioning.release(finished, logger: logger)
-            }
+            try await note(id, "recovered", "interrupted provisioning finished: \(detail)")
         case .releasing:
-            let finished = try await provisioning.release(record, logger: logger)
             report.releasesFinished += 1
-            try await note(id, "recovered", "interrupted release finished: \(finished.state.rawValue); \(detail)")
+            try await note(id, "recovered", "interrupted release finished: \(detail)")
         case .failed, .rolledBack, .released:
-            try await provisioning.closeUnfinishedJournalEntries(of: record, outcome: "rolled_back_by_recovery")
-            if found != .gone {
-                let torndown = await provisioning.tearDown(allocationID: id, vm: record.vm, logger: logger)
-                guard torndown else {
-                    report.failed += 1
-                    try await note(id, "recovery_failed", "rollback could not release the resource; \(detail)")
-                    return
-                }
-                report.rolledBack += 1
-                try await note(id, "recovered", "rolled back what the backend still held; \(detail)")
-            } else {
-                report.staleEntriesClosed += 1
+            guard !finished.teardownPending else {
+                report.failed += 1
+                try await note(id, "recovery_failed", "rollback could not release the resource; \(detail)")
+                return
             }
+            report.rolledBack += 1
+            try await note(id, "recovered", "rolled back what the backend still held; \(detail)")
         case .paymentRequired, .provisioned, .degraded:
-            try await provisioning.closeUnfinishedJournalEntries(of: record, outcome: "stale")
             report.staleEntriesClosed += 1
         }
     }

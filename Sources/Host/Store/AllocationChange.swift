@@ -2,11 +2,16 @@ public import Foundation
 public import ProvisionerAPI
 
 /// A set of column changes applied to one allocation in one transaction. `nil` leaves a field as it is.
-public struct AllocationChange: Sendable {
+public struct AllocationChange: Sendable, Equatable {
     /// How to change the worker lease.
-    public enum Lease: Sendable {
+    public enum Lease: Sendable, Equatable {
+        /// Frees the lease (the epoch stays).
         case clear
+        /// Sets the lease without a new epoch (a backoff: nobody works on it until it expires).
         case set(owner: String, expiresAt: Date)
+        /// Claims the allocation: sets the lease and bumps ``AllocationRecord/leaseEpoch``, which
+        /// fences out every earlier holder.
+        case claim(owner: String, expiresAt: Date)
     }
 
     public var state: LaunchProofStatus?
@@ -18,6 +23,8 @@ public struct AllocationChange: Sendable {
     public var operatorMessage: String?
     public var failureCode: String?
     public var rollbackAvailable: Bool?
+    /// The count of failed rollback teardowns (0 clears `teardown_pending`).
+    public var teardownFailures: Int?
     public var lease: Lease?
     public var incrementAttempts = false
     public var provisionedAt: Date?
@@ -40,6 +47,9 @@ public struct AllocationChange: Sendable {
         return change
     }
 
+    /// Whether the change touches nothing.
+    public var isEmpty: Bool { self == AllocationChange() }
+
     /// Applies the change to a record in memory (stores use it to return the new row).
     public func applied(to record: AllocationRecord, now: Date) -> AllocationRecord {
         var r = record
@@ -52,6 +62,7 @@ public struct AllocationChange: Sendable {
         if let operatorMessage { r.operatorMessage = operatorMessage }
         if let failureCode { r.failureCode = failureCode }
         if let rollbackAvailable { r.rollbackAvailable = rollbackAvailable }
+        if let teardownFailures { r.teardownFailures = teardownFailures }
         switch lease {
         case .clear:
             r.leaseOwner = nil
@@ -59,6 +70,10 @@ public struct AllocationChange: Sendable {
         case .set(let owner, let expiresAt):
             r.leaseOwner = owner
             r.leaseExpiresAt = expiresAt
+        case .claim(let owner, let expiresAt):
+            r.leaseOwner = owner
+            r.leaseExpiresAt = expiresAt
+            r.leaseEpoch += 1
         case nil: break
         }
         if incrementAttempts { r.attempts += 1 }

@@ -71,6 +71,12 @@ public struct AllocationRecord: Sendable, Equatable {
     public var rollbackAvailable: Bool
     public var leaseOwner: String?
     public var leaseExpiresAt: Date?
+    /// The fencing token: grows by one at every claim of this allocation. A worker's writes are
+    /// conditional on the epoch it claimed, so a holder that lost its lease can change nothing.
+    public var leaseEpoch: Int
+    /// How many rollback teardowns failed since the last one that succeeded; while above zero the
+    /// allocation has a teardown pending that reconcile retries with backoff.
+    public var teardownFailures: Int
     public var attempts: Int
     public var createdAt: Date
     public var updatedAt: Date
@@ -113,6 +119,8 @@ public struct AllocationRecord: Sendable, Equatable {
         self.rollbackAvailable = false
         self.leaseOwner = nil
         self.leaseExpiresAt = nil
+        self.leaseEpoch = 0
+        self.teardownFailures = 0
         self.attempts = 0
         self.createdAt = now
         self.updatedAt = now
@@ -120,6 +128,9 @@ public struct AllocationRecord: Sendable, Equatable {
         self.releasedAt = nil
         self.deletedAt = nil
     }
+
+    /// Whether a rollback teardown failed and waits to be retried (`teardown_pending`).
+    public var teardownPending: Bool { teardownFailures > 0 }
 
     /// Whether the plan needed payment.
     public var isPaidPlan: Bool { priceCents > 0 }

@@ -1,19 +1,9 @@
 extension LaunchProofStatus {
-    /// The states an allocation may move to from this one: the launch-proof state machine of
-    /// DESIGN.md section 6, in one table. Every store enforces it in its `transition`, so no code
-    /// path can make an illegal move.
+    /// The states an allocation may move to from this one: derived from ``AllocationLifecycle``
+    /// (``AllocationLifecycle/legalMoves``), the one place that decides transitions. Every store
+    /// enforces it in its `transition`, so no code path can make a move the lifecycle never makes.
     public var allowedNext: Set<LaunchProofStatus> {
-        switch self {
-        case .paymentRequired: [.paid, .released]
-        case .paid: [.provisioning, .released]
-        case .provisioning: [.provisioning, .provisioned, .degraded, .failed, .rolledBack]
-        case .provisioned: [.degraded, .releasing, .failed]
-        case .degraded: [.provisioned, .releasing, .failed]
-        case .failed: [.paid, .releasing]
-        case .rolledBack: [.paid, .released]
-        case .releasing: [.released, .failed]
-        case .released: []
-        }
+        AllocationLifecycle.legalMoves[self] ?? []
     }
 
     /// Whether moving to `next` is a legal transition.

@@ -21,6 +21,9 @@ public enum TransitionOutcome: Sendable, Equatable {
     case notFound
     /// The allocation is in a state the transition does not start from; the record as it is.
     case stateConflict(AllocationRecord)
+    /// The write was fenced with an epoch that is no longer the allocation's: another attempt
+    /// claimed it since. Nothing was written; the record as it is.
+    case leaseLost(AllocationRecord)
 }
 
 /// Where allocations, the journal and the audit log live.
@@ -52,16 +55,27 @@ public protocol Store: Sendable {
     /// How many allocations (not soft-deleted) are in each state; absent states have none.
     func allocationCountsByState() async throws -> [LaunchProofStatus: Int]
 
-    /// Applies `change` when the allocation is in one of `from`, with an optional journal
-    /// mutation, audit events and lifecycle events, in one transaction.
+    /// Applies `change` when the allocation is in one of `from` (and, with a `fence`, still at that
+    /// lease epoch), with journal mutations, audit events and lifecycle events, in one transaction.
+    ///
+    /// A move to a state the lifecycle's legal-move table does not allow is a state conflict.
     func transition(
-        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent], events: [LifecycleEvent]
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome
 
-    /// Leases up to `limit` allocations needing work (paid, provisioning, releasing) whose lease
-    /// is free or expired, to `owner` until `leaseUntil`.
+    /// Leases up to `limit` allocations needing work (paid, provisioning, releasing, or a release
+    /// requested) whose lease is free or expired, to `owner` until `leaseUntil`; each claim bumps
+    /// the allocation's lease epoch.
     func claimWork(owner: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [AllocationRecord]
+
+    /// Extends the lease of the holder of `epoch` until `until`; `false` when the epoch moved on
+    /// (another attempt claimed the allocation) and nothing was changed.
+    func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool
+
+    /// Allocations with a rollback teardown pending (``AllocationRecord/teardownPending``) whose
+    /// lease (the retry backoff) is free or expired at `now`, at most `limit`.
+    func allocationsWithTeardownDue(now: Date, limit: Int) async throws -> [AllocationRecord]
 
     /// Clears the leases whose owner starts with `ownerPrefix` (a restarted Host taking back the
     /// work its previous run held); returns how many were cleared.
@@ -98,8 +112,11 @@ public protocol Store: Sendable {
     /// claim per resource and one per allocation within a namespace, enforced by unique keys.
     func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
         -> ClaimOutcome
-    /// The claim an allocation holds in a namespace, if any.
+    /// The claim an allocation holds in a namespace, if any: its assigned claim, else the one it
+    /// released last.
     func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim?
+    /// The claim on a resource, whoever holds it, if any.
+    func resourceClaim(namespace: String, resource: String) async throws -> ResourceClaim?
     /// Moves a claim to `state`, with audit events, in one transaction; `false` when no such claim.
     func setClaimState(
         namespace: String, resource: String, allocationID: String, state: ClaimState, note: String?, now: Date,
@@ -125,11 +142,13 @@ public protocol Store: Sendable {
 }
 
 extension Store {
-    /// Applies `change` with audit events and no lifecycle events.
+    /// Applies `change` with at most one journal mutation, unfenced.
     public func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent]
+        audit: [AuditEvent], events: [LifecycleEvent] = []
     ) async throws -> TransitionOutcome {
-        try await transition(id: id, from: from, change: change, journal: journal, audit: audit, events: [])
+        try await transition(
+            id: id, from: from, change: change, journal: journal.map { [$0] } ?? [], audit: audit, events: events,
+            fence: nil)
     }
 }

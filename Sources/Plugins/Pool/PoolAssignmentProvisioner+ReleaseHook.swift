@@ -31,9 +31,10 @@ extension PoolAssignmentProvisioner {
         var logger = logger
         logger[metadataKey: "vm.id"] = "\(job.vmID)"
         logger[metadataKey: "allocation.id"] = "\(job.allocationID)"
-        // A duplicate job must never reset a VM that has since gone to the next customer.
-        guard let claim = try? await withLedger({ try await $0.claim(of: job.allocationID) }),
-            claim.resource == job.vmID, claim.state == .cleaning
+        // A duplicate job must never reset a VM that has since gone to the next customer. Looked up
+        // by VM: the allocation may hold another VM by now (a retried order).
+        guard let claim = try? await withLedger({ try await $0.claim(on: job.vmID) }),
+            claim.allocationID == job.allocationID, claim.state == .cleaning
         else { return }
         guard let hook = configuration.releaseHook else {
             logger.info("release hook: no deployer configured; the VM returns to the pool")

@@ -70,6 +70,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
 
     /// Assigns a free VM serving the plan, or returns the one this allocation already holds.
     ///
+    /// A VM this allocation released earlier and that is being reset (`cleaning`) or is
+    /// `quarantined` is never returned: a retried order gets another VM.
+    ///
     /// - Throws: ``ProvisionerError`` `pool_exhausted` (retryable) when no VM is free.
     public func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
         guard !request.allocationID.isEmpty else {
@@ -79,7 +82,11 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
         var rebuilt = false
         while true {
             guard let candidate = try await nextCandidate(plan: request.plan.name) else {
-                if let held = try await withLedger({ try await $0.claim(of: request.allocationID) }) {
+                // Only a VM the allocation still holds: one it released into a reset (cleaning,
+                // quarantined) is never handed back, or its reset would wipe a delivered VM.
+                if let held = try await withLedger({ try await $0.claim(of: request.allocationID) }),
+                    held.state == .assigned
+                {
                     return allocation(for: held.resource, allocationID: request.allocationID)
                 }
                 if !rebuilt {

@@ -23,7 +23,9 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     public let configuration: SimulatedProvisionerConfiguration
 
     private struct State {
-        var vms: [String: VmAllocation] = [:]
+        /// The VMs by allocation id, then by the attempt that created them (`nil`: untagged).
+        var vms: [String: [Int?: VmAllocation]] = [:]
+        var count: Int { vms.values.reduce(0) { $0 + $1.count } }
         var nextHostNumber: UInt64 = 1
         var random: SplitMix64
         /// The SSH banner listener, once bound (`ssh_banner_listener`).
@@ -65,17 +67,19 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     }
 
     /// The number of VMs that currently exist (for tests and leak checks).
-    public var liveCount: Int { state.withLock { $0.vms.count } }
+    public var liveCount: Int { state.withLock { $0.count } }
 
     /// The allocation ids of the VMs that currently exist.
     public var liveAllocationIDs: Set<String> { state.withLock { Set($0.vms.keys) } }
 
-    /// Creates a VM after the configured delay, or returns the one already created for this id.
+    /// Creates a VM after the configured delay, or returns the one already created for this id and
+    /// attempt. The VM is tagged with the attempt, so a teardown of a failed attempt removes it
+    /// and nothing another attempt created.
     public func allocate(_ request: AllocationRequest, logger: Logger) async throws -> VmAllocation {
         guard !request.allocationID.isEmpty else {
             throw ProvisionerError.invalidRequest("The allocation id is empty.")
         }
-        if let existing = state.withLock({ $0.vms[request.allocationID] }) {
+        if let existing = state.withLock({ $0.vms[request.allocationID]?[request.attempt] }) {
             return existing
         }
         if faults.hangAllocate { try await hang("allocate") }
@@ -88,12 +92,12 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         }
         let sshEndpoint = try await sshEndpoint()
         let result: Result<VmAllocation, ProvisionerError> = state.withLock { state in
-            if let existing = state.vms[request.allocationID] { return .success(existing) }
+            if let existing = state.vms[request.allocationID]?[request.attempt] { return .success(existing) }
             if configuration.failureRate > 0, state.random.nextUnit() < configuration.failureRate {
                 return .failure(
                     .backendUnavailable("simulated allocate failure (failure_rate \(configuration.failureRate))"))
             }
-            if let capacity = configuration.capacity, state.vms.count >= capacity {
+            if let capacity = configuration.capacity, state.count >= capacity {
                 return .failure(.capacityUnavailable("simulated capacity of \(capacity) VMs reached"))
             }
             let number = state.nextHostNumber
@@ -108,8 +112,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
                 hostname: request.hostname,
                 sshHost: sshEndpoint?.host ?? ipv6,
                 sshPort: sshEndpoint?.port ?? 22,
-                attributes: ["simulated": "true"])
-            state.vms[request.allocationID] = vm
+                attributes: ["simulated": "true"], attempt: request.attempt)
+            state.vms[request.allocationID, default: [:]][request.attempt] = vm
             return .success(vm)
         }
         let vm = try result.get()
@@ -172,20 +176,32 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         return "2001:db8::" + groups.joined(separator: ":")
     }
 
-    /// Forgets the VM; releasing one that does not exist succeeds.
+    /// Forgets the allocation's VMs: with an ``VmAllocation/attempt`` only that attempt's, else
+    /// every one. Releasing what does not exist succeeds.
     public func release(_ allocation: VmAllocation, logger: Logger) async throws {
         let faults = faults
         if faults.hangRelease { try await hang("release") }
         if faults.failRelease { throw ProvisionerError.backendUnavailable("simulated release failure") }
-        let removed = state.withLock { $0.vms.removeValue(forKey: allocation.allocationID) }
+        let removed = state.withLock { state -> Int in
+            guard let attempt = allocation.attempt else {
+                return state.vms.removeValue(forKey: allocation.allocationID)?.count ?? 0
+            }
+            let gone = state.vms[allocation.allocationID]?.removeValue(forKey: attempt) == nil ? 0 : 1
+            if state.vms[allocation.allocationID]?.isEmpty == true { state.vms.removeValue(forKey: allocation.allocationID) }
+            return gone
+        }
         logger.debug(
             "simulated VM released",
-            metadata: ["allocation.id": "\(allocation.allocationID)", "vm.existed": "\(removed != nil)"])
+            metadata: ["allocation.id": "\(allocation.allocationID)", "vm.count": "\(removed)"])
     }
+
 
     /// `running` while the VM exists, `gone` otherwise.
     public func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
-        let (exists, faults) = state.withLock { ($0.vms[allocation.allocationID] != nil, $0.faults) }
+        let (exists, faults) = state.withLock { state in
+            let held = state.vms[allocation.allocationID] ?? [:]
+            return (allocation.attempt.map { held[$0] != nil } ?? !held.isEmpty, state.faults)
+        }
         guard exists, !faults.reportGone else { return VmStatus(powerState: .gone) }
         return VmStatus(powerState: faults.reportStopped ? .stopped : .running)
     }
@@ -193,7 +209,7 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     /// Every VM that exists, tagged with its allocation id.
     public func listInventory(logger: Logger) async throws -> [InventoryItem] {
         state.withLock { state in
-            state.vms.values.map {
+            state.vms.values.flatMap(\.values).map {
                 InventoryItem(backendRef: $0.backendRef ?? $0.allocationID, allocationID: $0.allocationID)
             }
         }
@@ -202,7 +218,7 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     /// Whether one more VM fits under `capacity`.
     public func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool {
         guard let capacity = configuration.capacity else { return true }
-        return state.withLock { $0.vms.count < capacity }
+        return state.withLock { $0.count < capacity }
     }
 
     /// Always ready.

@@ -21,7 +21,9 @@ extension XCPNGProvisioner {
         logger[metadataKey: "allocation.id"] = "\(request.allocationID)"
         let log = logger
         return try await serializer.run(request.allocationID) {
+            // Only this attempt's VMs: another attempt's are its own to finish or roll back.
             let existing = try await findVMs(allocationID: request.allocationID, backendRef: nil, logger: log)
+                .filter { belongs($0, toAttempt: request.attempt) }
             // Resume only a clone whose configuration finished; a crash mid-configure leaves one
             // without a NIC or xenstore data, which is torn down and made again.
             if let vm = existing.first(where: { !$0.isTemplate }), existing.count == 1,
@@ -91,6 +93,7 @@ extension XCPNGProvisioner {
             .stringMap
         otherConfig[Self.allocationKey] = request.allocationID
         otherConfig[Self.ownerKey] = configuration.ownerTag
+        if let attempt = request.attempt { otherConfig[Self.attemptKey] = String(attempt) }
         otherConfig["provisioner.user_id"] = request.userID
         otherConfig["provisioner.plan"] = request.plan.name
         if let srUUID, let disks = otherConfig["disks"] {
@@ -173,6 +176,6 @@ extension XCPNGProvisioner {
         return VmAllocation(
             allocationID: request.allocationID, backend: Self.kind, backendRef: uuid, ipv4: addresses.ipv4,
             ipv6: addresses.ipv6, hostname: request.hostname, sshHost: addresses.ipv4 ?? addresses.ipv6, sshPort: 22,
-            attributes: ["xcpng.vif_device": device])
+            attributes: ["xcpng.vif_device": device], attempt: request.attempt)
     }
 }

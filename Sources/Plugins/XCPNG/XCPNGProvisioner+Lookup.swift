@@ -113,6 +113,14 @@ extension XCPNGProvisioner {
         return found
     }
 
+    /// Whether `vm` (one of the allocation's) belongs to `attempt`: tagged with it, or carrying no
+    /// attempt tag (a clone left untagged, or a VM made before attempts were tagged). `nil` matches
+    /// every VM.
+    func belongs(_ vm: XAPIVM, toAttempt attempt: Int?) -> Bool {
+        guard let attempt, let tag = vm.otherConfig[Self.attemptKey] else { return true }
+        return tag == String(attempt)
+    }
+
     private func isOurs(_ vm: XAPIVM, allocationID: String) -> Bool {
         let tags = vm.otherConfig
         if tags[Self.allocationKey] == allocationID, tags[Self.ownerKey] == configuration.ownerTag { return true }

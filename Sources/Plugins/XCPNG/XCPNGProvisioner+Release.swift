@@ -4,7 +4,9 @@ public import ProvisionerAPI
 extension XCPNGProvisioner {
     /// Destroys the VM of an allocation and the disks it owns; a VM already gone is success.
     ///
-    /// Safe to repeat after a failure or crash at any step: what is left stays findable.
+    /// With an ``VmAllocation/attempt`` and no ``VmAllocation/backendRef`` (the teardown of a failed
+    /// attempt) only that attempt's VMs go, and clones left untagged; otherwise every VM of the
+    /// allocation. Safe to repeat after a failure or crash at any step: what is left stays findable.
     ///
     /// - Throws: ``ProvisionerError`` `backend_unavailable`, `timeout` or `backend_rejected`.
     public func release(_ allocation: VmAllocation, logger: Logger) async throws {
@@ -12,8 +14,10 @@ extension XCPNGProvisioner {
         logger[metadataKey: "allocation.id"] = "\(allocation.allocationID)"
         let log = logger
         try await serializer.run(allocation.allocationID) {
+            let attempt = allocation.backendRef == nil ? allocation.attempt : nil
             let vms = try await findVMs(
-                allocationID: allocation.allocationID, backendRef: allocation.backendRef, logger: log)
+                allocationID: allocation.allocationID, backendRef: allocation.backendRef, logger: log
+            ).filter { belongs($0, toAttempt: attempt) }
             for vm in vms { try await teardown(vm.ref, logger: log) }
             log.info("XCP-ng VM released", metadata: ["vm.count": "\(vms.count)"])
         }

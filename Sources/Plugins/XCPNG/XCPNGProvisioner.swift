@@ -21,6 +21,9 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
     static let vifDeviceKey = "provisioner.vif_device"
     /// Set last in configuration: a tagged clone without it was interrupted mid-configure.
     static let configuredKey = "provisioner.configured"
+    /// `other_config` key holding the attempt (the Host's lease epoch) that created the VM; a
+    /// teardown of a failed attempt removes only that attempt's VMs.
+    public static let attemptKey = "provisioner.attempt"
 
     /// `xcpng`.
     public var name: String { Self.kind }

@@ -62,9 +62,15 @@ struct ProvisioningServiceTests {
 
             #expect(harness.simulated.liveCount == 0)
             #expect(try await harness.store.unfinishedJournalEntries().isEmpty)
-            #expect(try await harness.store.journalEntries(allocationID: order.id).map(\.outcome) == ["failed"])
+            // The attempt and its rollback are journaled as two entries, both closed.
+            let journal = try await harness.store.journalEntries(allocationID: order.id)
+            #expect(journal.map(\.operation) == [.allocate, .teardown])
+            #expect(journal.map(\.outcome) == ["failed", "succeeded"])
+            #expect(journal.map(\.attempt) == [order.leaseEpoch, order.leaseEpoch])
             let kinds = try await harness.store.auditEvents(allocationID: order.id).map(\.kind)
             #expect(kinds.contains("provision.failed"))
+            #expect(kinds.contains("teardown.succeeded"))
+            #expect(!record.teardownPending)
         }
     }
 
@@ -79,7 +85,7 @@ struct ProvisioningServiceTests {
                 id: order.id, requestID: nil, logger: harness.logger)
             #expect(releasing.state == .releasing)
             #expect(releasing.releaseRequested)
-            let released = try await harness.provisioning.release(releasing, logger: harness.logger)
+            let released = try await harness.provisioning.work(on: releasing, actor: "test", logger: harness.logger)
             #expect(released.state == .released)
             #expect(released.releasedAt != nil)
             #expect(released.customerMessage == CustomerMessages.text(for: .released))
@@ -154,7 +160,8 @@ struct ProvisioningServiceTests {
             let events = try await harness.sqlite.auditEvents(allocationID: order.id)
             let failure = try #require(events.first { $0.kind == "provision.persistence_failed" })
             #expect(failure.requestID == "req-f")
-            #expect(failure.detail?.contains("teardown=true") == true)
+            let kinds = events.map(\.kind)
+            #expect(kinds.firstIndex(of: "teardown.succeeded")! > kinds.firstIndex(of: "provision.persistence_failed")!)
 
             let record = try #require(try await harness.sqlite.allocation(id: order.id))
             #expect(record.state == .failed)
@@ -164,8 +171,9 @@ struct ProvisioningServiceTests {
             #expect(record.vm == nil)
             #expect(try await harness.sqlite.unfinishedJournalEntries().isEmpty)
             #expect(
-                try await harness.sqlite.journalEntries(allocationID: order.id).map(\.outcome) == ["persistence_failed"]
-            )
+                try await harness.sqlite.journalEntries(allocationID: order.id).map(\.outcome) == [
+                    "persistence_failed", "succeeded",
+                ])
         }
     }
 
@@ -195,6 +203,6 @@ struct ProvisioningServiceTests {
         }
         #expect(scanned > 10)
         #expect(hits.count == 1, "allocate call sites: \(hits)")
-        #expect(hits.first?.hasPrefix("Sources/Host/Service/ProvisioningService.swift:") == true, "\(hits)")
+        #expect(hits.first?.hasPrefix("Sources/Host/Service/ProvisioningService+Effects.swift:") == true, "\(hits)")
     }
 }

@@ -36,7 +36,9 @@ struct RecoveryTests {
         return order
     }
 
-    @Test func aVMCreatedBeforeTheCrashIsFinalizedNotCreatedTwice() async throws {
+    /// The interrupted attempt is rolled back (journaled) and a new attempt provisions the order:
+    /// never a half-made VM adopted, never two VMs.
+    @Test func aVMCreatedBeforeTheCrashIsRolledBackAndMadeAnewNeverTwice() async throws {
         try await ServiceHarness.with { harness in
             let order = try await crashMidProvision(harness, backendWasCalled: true)
             let createdBefore = try #require(harness.simulated.liveAllocationIDs.first)
@@ -48,8 +50,11 @@ struct RecoveryTests {
             #expect(harness.simulated.liveAllocationIDs == [createdBefore])
             #expect(try await harness.store.unfinishedJournalEntries().isEmpty)
             let events = try await harness.store.lifecycleEvents(allocationID: order.id)
-            #expect(events.map(\.kind) == ["recovered"])
-            #expect(events.first?.detail?.contains("backend had: running") == true)
+            #expect(events.map(\.kind) == ["attempt_superseded", "recovered"])
+            #expect(events.last?.detail?.contains("backend had: running") == true)
+            let journal = try await harness.store.journalEntries(allocationID: order.id)
+            #expect(journal.map(\.operation) == [.allocate, .teardown, .allocate])
+            #expect(journal.map(\.outcome) == ["superseded", "succeeded", "succeeded"])
             // Idempotent: a second run has nothing to do.
             #expect(try await recovery(harness).recover(logger: harness.logger) == Recovery.Report())
         }
@@ -62,7 +67,7 @@ struct RecoveryTests {
             #expect(try await harness.store.allocation(id: order.id)?.state == .provisioned)
             #expect(harness.simulated.liveCount == 1)
             let events = try await harness.store.lifecycleEvents(allocationID: order.id)
-            #expect(events.first?.detail?.contains("backend had: gone") == true)
+            #expect(events.last?.detail?.contains("backend had: gone") == true)
         }
     }
 

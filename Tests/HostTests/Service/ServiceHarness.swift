@@ -125,12 +125,12 @@ struct FinalizeFailingStore: Store {
     func allocations(userID: String) async throws -> [AllocationRecord] { try await base.allocations(userID: userID) }
 
     func transition(
-        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent], events: [LifecycleEvent]
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
         if change.state == .provisioned || change.state == .degraded { throw InjectedFailure() }
         return try await base.transition(
-            id: id, from: from, change: change, journal: journal, audit: audit, events: events)
+            id: id, from: from, change: change, journal: journal, audit: audit, events: events, fence: fence)
     }
 
     func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws -> [AllocationRecord] {
@@ -146,6 +146,12 @@ struct FinalizeFailingStore: Store {
 
     func releaseLeases(ownerPrefix: String) async throws -> Int {
         try await base.releaseLeases(ownerPrefix: ownerPrefix)
+    }
+    func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool {
+        try await base.renewLease(id: id, epoch: epoch, until: until)
+    }
+    func allocationsWithTeardownDue(now: Date, limit: Int) async throws -> [AllocationRecord] {
+        try await base.allocationsWithTeardownDue(now: now, limit: limit)
     }
     func resourceClaims(namespace: String, state: ClaimState, updatedBefore: Date) async throws -> [ResourceClaim] {
         try await base.resourceClaims(namespace: namespace, state: state, updatedBefore: updatedBefore)
@@ -184,6 +190,9 @@ struct FinalizeFailingStore: Store {
     }
     func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
         try await base.resourceClaim(namespace: namespace, allocationID: allocationID)
+    }
+    func resourceClaim(namespace: String, resource: String) async throws -> ResourceClaim? {
+        try await base.resourceClaim(namespace: namespace, resource: resource)
     }
     func setClaimState(
         namespace: String, resource: String, allocationID: String, state: ClaimState, note: String?, now: Date,

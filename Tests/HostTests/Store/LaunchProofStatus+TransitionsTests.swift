@@ -4,14 +4,17 @@ import ProvisionerAPI
 import Testing
 
 struct LaunchProofStatusTransitionsTests {
-    /// Every legal move of DESIGN.md section 6; everything else must be refused.
+    /// Every move of DESIGN.md sections 6 and 8, as the lifecycle derives them; everything else must
+    /// be refused. A change here is a change of the contract: it must be deliberate.
     static let legal: Set<String> = [
         "payment_required>paid", "payment_required>released",
         "paid>provisioning", "paid>released",
-        "provisioning>provisioning", "provisioning>provisioned", "provisioning>degraded", "provisioning>failed",
-        "provisioning>rolled_back",
-        "provisioned>degraded", "provisioned>releasing", "provisioned>failed",  // vm_gone (reconcile)
-        "degraded>provisioned", "degraded>releasing", "degraded>failed",
+        "paid>failed",  // the teardown of a superseded attempt failed: teardown_pending
+        "provisioning>provisioned", "provisioning>degraded", "provisioning>failed", "provisioning>rolled_back",
+        "provisioning>releasing",  // delivered while a release was requested: released at once
+        "provisioning>released",  // rolled back while a release was requested: nothing is left
+        "provisioned>releasing", "provisioned>failed",  // vm_gone (reconcile)
+        "degraded>releasing", "degraded>failed",
         "failed>paid", "failed>releasing",
         "rolled_back>paid", "rolled_back>released",
         "releasing>released", "releasing>failed",  // deadline_exceeded (reconcile)

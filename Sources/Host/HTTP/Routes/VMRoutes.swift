@@ -91,7 +91,8 @@ struct VMRoutes {
             _ = try RequestBodyReader(bytes, allowed: [])
         }
         let prepared = try await orders.prepareRetry(
-            id: try context.parameters.require("id"), requestID: context.requestID, leaseSeconds: leaseSeconds)
+            id: try context.parameters.require("id"), requestID: context.requestID, leaseSeconds: leaseSeconds,
+            logger: context.logger)
         let result = try await provisioning.provision(prepared, requestID: context.requestID, logger: context.logger)
         if [.failed, .rolledBack].contains(result.state) {
             throw ProvisionerError(

@@ -11,7 +11,7 @@ extension AllocationRecord {
         "release_requested", "vm", "dns_aaaa", "dns_checked_at", "ssh_smoke", "ssh_checked_at",
         "customer_message", "operator_message", "failure_code", "rollback_available", "lease_owner",
         "lease_expires_at", "attempts", "created_at", "updated_at", "provisioned_at", "released_at", "deleted_at",
-        "dns_detail", "ssh_detail",
+        "dns_detail", "ssh_detail", "lease_epoch", "teardown_failures",
     ]
 
     init(postgresRow: PostgresRow) throws {
@@ -59,6 +59,8 @@ extension AllocationRecord {
         deletedAt = try date("deleted_at")
         dnsDetail = try optionalText("dns_detail")
         sshDetail = try optionalText("ssh_detail")
+        leaseEpoch = try row["lease_epoch"].decode(Int.self)
+        teardownFailures = try row["teardown_failures"].decode(Int.self)
     }
 
     /// The column values as query bindings, in ``postgresColumns`` order.
@@ -99,6 +101,8 @@ extension AllocationRecord {
         b.append(deletedAt?.timeIntervalSince1970)
         b.append(dnsDetail)
         b.append(sshDetail)
+        b.append(leaseEpoch)
+        b.append(teardownFailures)
         return b
     }
 

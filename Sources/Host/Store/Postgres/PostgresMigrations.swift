@@ -146,7 +146,28 @@ enum PostgresMigrations {
                     updated_at double precision NOT NULL
                 )
                 """,
-            ])
+            ]),
+        // Fencing tokens, pending teardowns, and claims released into a reset (see the SQLite
+        // migration "v5" for the why).
+        Migration(
+            version: 2, name: "fenced leases, pending teardowns, claims released to a reset",
+            statements: [
+                "ALTER TABLE allocations ADD COLUMN IF NOT EXISTS lease_epoch bigint NOT NULL DEFAULT 0",
+                "ALTER TABLE allocations ADD COLUMN IF NOT EXISTS teardown_failures bigint NOT NULL DEFAULT 0",
+                """
+                CREATE INDEX IF NOT EXISTS allocations_teardown_pending ON allocations(lease_expires_at)
+                    WHERE teardown_failures > 0
+                """,
+                "ALTER TABLE journal ADD COLUMN IF NOT EXISTS attempt bigint",
+                "DROP INDEX IF EXISTS resource_claims_allocation",
+                """
+                CREATE UNIQUE INDEX IF NOT EXISTS resource_claims_assigned ON resource_claims(namespace, allocation_id)
+                    WHERE state = 'assigned'
+                """,
+                """
+                CREATE INDEX IF NOT EXISTS resource_claims_allocation_any ON resource_claims(namespace, allocation_id)
+                """,
+            ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

@@ -85,8 +85,8 @@ extension PostgresStore {
     }
 
     public func transition(
-        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent], events: [LifecycleEvent]
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
         try await transaction { c in
             guard
@@ -94,6 +94,7 @@ extension PostgresStore {
                     .first
             else { return .notFound }
             let current = try AllocationRecord(postgresRow: row)
+            if let fence, current.leaseEpoch != fence { return .leaseLost(current) }
             guard from.contains(current.state) else { return .stateConflict(current) }
             if let next = change.state, next != current.state, !current.state.canMove(to: next) {
                 return .stateConflict(current)
@@ -102,15 +103,16 @@ extension PostgresStore {
             try await c.query(
                 PostgresQuery(unsafeSQL: AllocationRecord.postgresUpdateSQL, binds: try updated.postgresBindings()),
                 logger: logger)
-            switch journal {
-            case .begin(let entry): try await Self.insert(entry, c, logger)
-            case .finish(let opID, let outcome):
-                try await c.query(
-                    """
-                    UPDATE journal SET finished_at = \(Date().timeIntervalSince1970), outcome = \(outcome),
-                        step = 'finished' WHERE op_id = \(opID)
-                    """, logger: logger)
-            case nil: break
+            for mutation in journal {
+                switch mutation {
+                case .begin(let entry): try await Self.insert(entry, c, logger)
+                case .finish(let opID, let outcome):
+                    try await c.query(
+                        """
+                        UPDATE journal SET finished_at = \(Date().timeIntervalSince1970), outcome = \(outcome),
+                            step = 'finished' WHERE op_id = \(opID) AND finished_at IS NULL
+                        """, logger: logger)
+                }
             }
             for event in audit { try await Self.insert(event, c, logger) }
             for event in events { try await Self.insert(event, c, logger) }
@@ -134,13 +136,33 @@ extension PostgresStore {
                     ORDER BY updated_at LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
                 )
-                UPDATE allocations AS a SET lease_owner = \(owner), lease_expires_at = \(leaseUntil.timeIntervalSince1970)
+                UPDATE allocations AS a SET lease_owner = \(owner), lease_expires_at = \(leaseUntil.timeIntervalSince1970),
+                    lease_epoch = a.lease_epoch + 1
                 FROM picked WHERE a.id = picked.id
                 RETURNING a.*
                 """, logger: logger
             ).map(AllocationRecord.init(postgresRow:))
         }
         return claimed.sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }
+    }
+
+    public func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE allocations SET lease_expires_at = \(until.timeIntervalSince1970)
+            WHERE id = \(id) AND lease_epoch = \(epoch) RETURNING 1
+            """
+        ).isEmpty
+    }
+
+    public func allocationsWithTeardownDue(now: Date, limit: Int) async throws -> [AllocationRecord] {
+        try await rows(
+            """
+            SELECT * FROM allocations
+            WHERE teardown_failures > 0 AND (lease_expires_at IS NULL OR lease_expires_at < \(now.timeIntervalSince1970))
+            ORDER BY lease_expires_at NULLS FIRST LIMIT \(max(1, limit))
+            """
+        ).map(AllocationRecord.init(postgresRow:))
     }
 
     public func releaseLeases(ownerPrefix: String) async throws -> Int {

@@ -20,7 +20,7 @@ extension PostgresStore {
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, logger: logger)
                 if !inserted.isEmpty { return .claimed }
-                if let held = try await Self.claim(namespace, column: "allocation_id", value: allocationID, c, logger) {
+                if let held = try await Self.assignedClaim(namespace, allocationID: allocationID, c, logger) {
                     return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
                 }
                 if let other = try await Self.claim(namespace, column: "resource", value: resource, c, logger) {
@@ -35,8 +35,16 @@ extension PostgresStore {
 
     public func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
         try await rows(
-            "SELECT * FROM resource_claims WHERE namespace = \(namespace) AND allocation_id = \(allocationID)"
+            """
+            SELECT * FROM resource_claims WHERE namespace = \(namespace) AND allocation_id = \(allocationID)
+            ORDER BY state = 'assigned' DESC, updated_at DESC LIMIT 1
+            """
         ).first.map(Self.resourceClaim(row:))
+    }
+
+    public func resourceClaim(namespace: String, resource: String) async throws -> ResourceClaim? {
+        try await rows("SELECT * FROM resource_claims WHERE namespace = \(namespace) AND resource = \(resource)")
+            .first.map(Self.resourceClaim(row:))
     }
 
     public func setClaimState(
@@ -89,6 +97,18 @@ extension PostgresStore {
             ORDER BY resource
             """
         ).map(Self.resourceClaim(row:))
+    }
+
+    /// The claim an allocation holds now (assigned); claims it released into a reset do not count.
+    fileprivate static func assignedClaim(
+        _ namespace: String, allocationID: String, _ c: PostgresConnection, _ logger: Logger
+    ) async throws -> ResourceClaim? {
+        try await c.rows(
+            """
+            SELECT * FROM resource_claims
+            WHERE namespace = \(namespace) AND allocation_id = \(allocationID) AND state = 'assigned'
+            """, logger: logger
+        ).first.map(resourceClaim(row:))
     }
 
     fileprivate static func claim(

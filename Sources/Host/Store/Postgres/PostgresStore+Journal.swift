@@ -39,10 +39,11 @@ extension PostgresStore {
     static func insert(_ entry: JournalEntry, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
-            INSERT INTO journal (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome)
+            INSERT INTO journal
+                (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome, attempt)
             VALUES (\(entry.opID), \(entry.allocationID), \(entry.backend), \(entry.operation.rawValue),
                     \(entry.step), \(entry.startedAt.timeIntervalSince1970),
-                    \(entry.finishedAt?.timeIntervalSince1970), \(entry.outcome))
+                    \(entry.finishedAt?.timeIntervalSince1970), \(entry.outcome), \(entry.attempt))
             """, logger: logger)
     }
 
@@ -76,6 +77,6 @@ extension PostgresStore {
             step: try r["step"].decode(String.self),
             startedAt: Date(timeIntervalSince1970: try r["started_at"].decode(Double.self)),
             finishedAt: try r["finished_at"].decode(Double?.self).map { Date(timeIntervalSince1970: $0) },
-            outcome: try r["outcome"].decode(String?.self))
+            outcome: try r["outcome"].decode(String?.self), attempt: try r["attempt"].decode(Int?.self))
     }
 }

@@ -11,7 +11,7 @@ extension AllocationRecord {
             "release_requested", "vm", "dns_aaaa", "dns_checked_at", "ssh_smoke", "ssh_checked_at",
             "customer_message", "operator_message", "failure_code", "rollback_available", "lease_owner",
             "lease_expires_at", "attempts", "created_at", "updated_at", "provisioned_at", "released_at", "deleted_at",
-            "dns_detail", "ssh_detail",
+            "dns_detail", "ssh_detail", "lease_epoch", "teardown_failures",
         ]
     }
 
@@ -56,6 +56,8 @@ extension AllocationRecord {
         deletedAt = date("deleted_at")
         dnsDetail = row["dns_detail"]
         sshDetail = row["ssh_detail"]
+        leaseEpoch = row["lease_epoch"]
+        teardownFailures = row["teardown_failures"]
     }
 
     /// The column values, in ``Columns/all`` order.
@@ -69,6 +71,7 @@ extension AllocationRecord {
             rollbackAvailable, leaseOwner, leaseExpiresAt?.timeIntervalSince1970, attempts,
             createdAt.timeIntervalSince1970, updatedAt.timeIntervalSince1970, provisionedAt?.timeIntervalSince1970,
             releasedAt?.timeIntervalSince1970, deletedAt?.timeIntervalSince1970, dnsDetail, sshDetail,
+            leaseEpoch, teardownFailures,
         ]
     }
 }

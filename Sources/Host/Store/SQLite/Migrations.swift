@@ -131,6 +131,25 @@ enum Migrations {
                     CREATE INDEX allocations_created ON allocations(created_at);
                     """)
         }
+        migrator.registerMigration("v5: fenced leases, pending teardowns, claims released to a reset") { db in
+            // `lease_epoch` is the fencing token: it grows at every claim and every worker write is
+            // conditional on it. `teardown_failures` counts failed rollback teardowns (0: none
+            // pending). A journal entry records the attempt (epoch) it belongs to. An allocation
+            // holds at most one *assigned* claim: a claim it released into a reset (`cleaning`,
+            // `quarantined`) no longer counts, so a retried order gets another VM.
+            try db.execute(
+                sql: """
+                    ALTER TABLE allocations ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE allocations ADD COLUMN teardown_failures INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX allocations_teardown_pending ON allocations(lease_expires_at)
+                        WHERE teardown_failures > 0;
+                    ALTER TABLE journal ADD COLUMN attempt INTEGER;
+                    DROP INDEX resource_claims_allocation;
+                    CREATE UNIQUE INDEX resource_claims_assigned ON resource_claims(namespace, allocation_id)
+                        WHERE state = 'assigned';
+                    CREATE INDEX resource_claims_allocation_any ON resource_claims(namespace, allocation_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -88,27 +88,32 @@ extension SQLiteStore {
     }
 
     public func transition(
-        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,
-        audit: [AuditEvent], events: [LifecycleEvent]
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) else {
                 return .notFound
             }
             let current = try AllocationRecord(row: row)
+            if let fence, current.leaseEpoch != fence { return .leaseLost(current) }
             guard from.contains(current.state) else { return .stateConflict(current) }
             if let next = change.state, next != current.state, !current.state.canMove(to: next) {
                 return .stateConflict(current)
             }
             let updated = change.applied(to: current, now: Date())
             try Self.replace(updated, db)
-            switch journal {
-            case .begin(let entry): try Self.insert(entry, db)
-            case .finish(let opID, let outcome):
-                try db.execute(
-                    sql: "UPDATE journal SET finished_at = ?, outcome = ?, step = 'finished' WHERE op_id = ?",
-                    arguments: [Date().timeIntervalSince1970, outcome, opID])
-            case nil: break
+            for mutation in journal {
+                switch mutation {
+                case .begin(let entry): try Self.insert(entry, db)
+                case .finish(let opID, let outcome):
+                    try db.execute(
+                        sql: """
+                            UPDATE journal SET finished_at = ?, outcome = ?, step = 'finished'
+                            WHERE op_id = ? AND finished_at IS NULL
+                            """,
+                        arguments: [Date().timeIntervalSince1970, outcome, opID])
+                }
             }
             for event in audit { try Self.insert(event, db) }
             for event in events { try Self.insert(event, db) }
@@ -135,13 +140,39 @@ extension SQLiteStore {
             var claimed: [AllocationRecord] = []
             for id in ids {
                 try db.execute(
-                    sql: "UPDATE allocations SET lease_owner = ?, lease_expires_at = ? WHERE id = ?",
+                    sql: """
+                        UPDATE allocations SET lease_owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1
+                        WHERE id = ?
+                        """,
                     arguments: [owner, leaseUntil.timeIntervalSince1970, id])
                 if let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) {
                     claimed.append(try AllocationRecord(row: row))
                 }
             }
             return claimed
+        }
+    }
+
+    public func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE allocations SET lease_expires_at = ? WHERE id = ? AND lease_epoch = ?",
+                arguments: [until.timeIntervalSince1970, id, epoch])
+            return db.changesCount > 0
+        }
+    }
+
+    public func allocationsWithTeardownDue(now: Date, limit: Int) async throws -> [AllocationRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM allocations
+                    WHERE teardown_failures > 0 AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                    ORDER BY lease_expires_at LIMIT ?
+                    """,
+                arguments: [now.timeIntervalSince1970, max(1, limit)]
+            ).map(AllocationRecord.init(row:))
         }
     }
 

@@ -7,7 +7,7 @@ extension SQLiteStore {
         -> ClaimOutcome
     {
         try await writer.write { db in
-            if let held = try Self.claim(db, namespace: namespace, column: "allocation_id", value: allocationID) {
+            if let held = try Self.assignedClaim(db, namespace: namespace, allocationID: allocationID) {
                 return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
             }
             if let other = try Self.claim(db, namespace: namespace, column: "resource", value: resource) {
@@ -28,7 +28,20 @@ extension SQLiteStore {
 
     public func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
         try await writer.read { db in
-            try Self.claim(db, namespace: namespace, column: "allocation_id", value: allocationID)
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM resource_claims WHERE namespace = ? AND allocation_id = ?
+                    ORDER BY state = 'assigned' DESC, updated_at DESC LIMIT 1
+                    """,
+                arguments: [namespace, allocationID]
+            ).map(Self.resourceClaim(row:))
+        }
+    }
+
+    public func resourceClaim(namespace: String, resource: String) async throws -> ResourceClaim? {
+        try await writer.read { db in
+            try Self.claim(db, namespace: namespace, column: "resource", value: resource)
         }
     }
 
@@ -83,6 +96,17 @@ extension SQLiteStore {
                 arguments: [namespace, state.rawValue, updatedBefore.timeIntervalSince1970]
             ).map(Self.resourceClaim(row:))
         }
+    }
+
+    /// The claim an allocation holds now (assigned); claims it released into a reset do not count.
+    fileprivate static func assignedClaim(_ db: Database, namespace: String, allocationID: String) throws
+        -> ResourceClaim?
+    {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM resource_claims WHERE namespace = ? AND allocation_id = ? AND state = 'assigned'",
+            arguments: [namespace, allocationID]
+        ).map(resourceClaim(row:))
     }
 
     fileprivate static func claim(_ db: Database, namespace: String, column: String, value: String) throws

@@ -55,12 +55,14 @@ extension SQLiteStore {
     static func insert(_ entry: JournalEntry, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO journal (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO journal
+                    (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome, attempt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 entry.opID, entry.allocationID, entry.backend, entry.operation.rawValue, entry.step,
                 entry.startedAt.timeIntervalSince1970, entry.finishedAt?.timeIntervalSince1970, entry.outcome,
+                entry.attempt,
             ])
     }
 
@@ -85,6 +87,6 @@ extension SQLiteStore {
             opID: row["op_id"], allocationID: row["allocation_id"], backend: row["backend"], operation: operation,
             step: row["step"], startedAt: Date(timeIntervalSince1970: row["started_at"]),
             finishedAt: (row["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
-            outcome: row["outcome"])
+            outcome: row["outcome"], attempt: row["attempt"])
     }
 }
