@@ -62,6 +62,7 @@ enum AllocationViews {
             ("dns_aaaa_detail", .string(record.dnsDetail)),
             ("ssh_smoke_detail", .string(record.sshDetail)),
             ("rollback_available", .bool(record.rollbackAvailable)),
+            ("teardown_pending", .bool(record.teardownPending)),
             ("release_requested", .bool(record.releaseRequested)),
             ("failure_code", .string(record.failureCode)),
             ("customer_message", .string(record.customerMessage)),

@@ -67,7 +67,8 @@ struct AdminAllocationRoutes {
         }
         return [
             "vm_id": record.id, "user_id": record.userID, "plan": record.plan, "backend": record.backend,
-            "state": record.state.rawValue, "orphaned": orphaned, "payment": record.paymentStatus.rawValue,
+            "state": record.state.rawValue, "orphaned": orphaned, "teardown_pending": record.teardownPending,
+            "payment": record.paymentStatus.rawValue,
             "backend_ref": vm?.backendRef ?? "", "ipv4": vm?.ipv4 ?? "", "ipv6": vm?.ipv6 ?? "", "ssh": ssh ?? "",
             "created_at": JSONValue.timestamp(record.createdAt), "updated_at": JSONValue.timestamp(record.updatedAt),
             "cockpit": CockpitLink.href(vm?.cockpitURL) ?? false,
