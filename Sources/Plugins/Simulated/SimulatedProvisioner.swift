@@ -209,6 +209,14 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
     public func checkReadiness(logger: Logger) async throws {}
 }
 
+extension SimulatedProvisioner: CapacityCounting {
+    /// `capacity` slots for every plan and in all, refused with `capacity_unavailable` once full;
+    /// `nil` (unbounded) when no `capacity` is configured.
+    public func capacitySlots(for plan: PlanSpec, logger: Logger) async throws -> CapacitySlots? {
+        configuration.capacity.map { CapacitySlots(plan: $0, total: $0) }
+    }
+}
+
 extension SimulatedProvisioner {
     /// The plugin entry the Host lists: builds the backend from `provisioner.simulated`.
     public static let plugin = BackendPlugin(kind: kind) { node, _ in

@@ -146,7 +146,17 @@ enum PostgresMigrations {
                     updated_at double precision NOT NULL
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "reservation counting",
+            statements: [
+                // Covers the count of what occupies a backend, made inside every order's insert.
+                """
+                CREATE INDEX IF NOT EXISTS allocations_reservations
+                    ON allocations(backend, state, plan, created_at, rollback_available)
+                    WHERE deleted_at IS NULL
+                """
+            ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

@@ -131,6 +131,15 @@ enum Migrations {
                     CREATE INDEX allocations_created ON allocations(created_at);
                     """)
         }
+        migrator.registerMigration("v5: reservation counting") { db in
+            // Covers the count of what occupies a backend, made inside every order's insert.
+            try db.execute(
+                sql: """
+                    CREATE INDEX allocations_reservations
+                        ON allocations(backend, state, plan, created_at, rollback_available)
+                        WHERE deleted_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }
