@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two real Host processes on different ports share one PostgreSQL (the throwaway server of
 # scripts/with-postgres) and one pool of 500 VMs. 1,000 concurrent orders, split across both:
-# exactly 500 end provisioned, no VM twice. The same Idempotency-Key sent to both replicas at
+# exactly 500 accepted and the other 500 refused at order time (503 pool_exhausted: admission
+# reserves, across replicas), all 500 accepted end provisioned, none rolled back, no VM twice. The same Idempotency-Key sent to both replicas at
 # once yields one VM. A pool refresh on one replica is seen by the other at its next allocation.
 set -euo pipefail
 source "$(dirname "$0")/lib/smoke-common.sh"
@@ -96,13 +97,19 @@ refused = [body for code, body in answers if code == 503]
 other = [(code, body) for code, body in answers if code not in (200, 201, 202, 503)]
 if other:
     sys.exit(f"unexpected answers: {other[:3]}")
+if len(accepted) != 500 or len(refused) != 500:
+    sys.exit(f"expected 500 accepted and 500 refused at order time, got {len(accepted)} and {len(refused)}")
+codes = {body["error"]["code"] for body in refused}
+if codes != {"pool_exhausted"}:
+    sys.exit(f"orders were refused with {codes}, expected pool_exhausted")
 states = settle(accepted, (a, b))
 provisioned = {vm: ref for vm, (state, ref) in states.items() if state == "provisioned"}
 refs = list(provisioned.values())
 print(f"1,000 orders in {time.time() - started:.1f}s: {len(accepted)} accepted, {len(refused)} refused 503, "
       f"{len(provisioned)} provisioned, {len(set(refs))} distinct VMs")
 if len(provisioned) != 500:
-    sys.exit(f"expected exactly 500 provisioned, got {len(provisioned)}")
+    unprovisioned = sorted({state for state, _ in states.values() if state != "provisioned"})
+    sys.exit(f"expected all 500 accepted orders provisioned, got {len(provisioned)} (others: {unprovisioned})")
 if len(set(refs)) != 500 or None in refs:
     sys.exit("a VM was handed out twice (or without a backend_ref)")
 
@@ -148,4 +155,4 @@ for pid in "${pids[@]}"; do wait "$pid" || fail "a replica exited non-zero after
 pids=()
 grep -q "stopped cleanly; store closed" a.log && grep -q "stopped cleanly; store closed" b.log \
     || fail "a replica did not shut down cleanly"
-echo "smoke replicas: 2 Hosts, 1 PostgreSQL, 1,000 orders / 500 VMs -> 500, same key -> 1 VM, refresh seen: ok"
+echo "smoke replicas: 2 Hosts, 1 PostgreSQL, 1,000 orders / 500 VMs -> 500 accepted + 500 refused at order time, same key -> 1 VM, refresh seen: ok"

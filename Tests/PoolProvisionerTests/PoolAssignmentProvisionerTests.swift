@@ -160,6 +160,31 @@ struct PoolAssignmentProvisionerTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func capacitySlotsCountAvailableVMsServingThePlanHeldOrFree() async throws {
+        let vms = [
+            PoolVM(id: "down", status: .maintenance), PoolVM(id: "large-only", plans: ["large"]),
+            PoolVM(id: "small-ok", plans: ["small", "large"]), PoolVM(id: "any-1"), PoolVM(id: "any-2"),
+        ]
+        let shared = MemoryClaimLedger()
+        let pool = PoolFixtures.provisioner(vms, ledger: shared)
+        let small = try await pool.capacitySlots(for: PoolFixtures.plan, logger: PoolFixtures.logger)
+        #expect(small == CapacitySlots(plan: 3, total: 4, exhaustedCode: .poolExhausted))
+        // A VM held by an allocation is still a slot: the Host subtracts what its store holds.
+        _ = try await pool.allocate(PoolFixtures.request("a"), logger: PoolFixtures.logger)
+        let large = PlanSpec(name: "large", priceCents: 900)
+        #expect(try await pool.capacitySlots(for: large, logger: PoolFixtures.logger)?.plan == 4)
+        #expect(try await pool.capacitySlots(for: PlanSpec(name: "none"), logger: PoolFixtures.logger)?.plan == 2)
+        // A refresh changes the count; a replica sharing the catalog sees it too.
+        let replica = PoolFixtures.provisioner(vms, ledger: shared)
+        _ = try await pool.refreshPool(PoolFixtures.vms(7), logger: PoolFixtures.logger)
+        #expect(
+            try await replica.capacitySlots(for: large, logger: PoolFixtures.logger)
+                == CapacitySlots(plan: 7, total: 7, exhaustedCode: .poolExhausted))
+        let counting: any Provisioner = pool
+        #expect(counting is any CapacityCounting)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aReplicaSeesANewerStoredCatalogBeforeItsNextAllocation() async throws {
         let shared = MemoryClaimLedger()
         let first = PoolFixtures.provisioner(PoolFixtures.vms(1, prefix: "old"), ledger: shared)

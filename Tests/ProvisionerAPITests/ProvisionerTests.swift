@@ -46,6 +46,7 @@ struct ProvisionerTests {
     @Test func optionalCapabilitiesAreDiscoveredWithAsCast() {
         let backend: any Provisioner = MinimalProvisioner()
         #expect(!(backend is any CapacityReporting))
+        #expect(!(backend is any CapacityCounting))
         #expect(!(backend is any ReadinessChecking))
     }
 

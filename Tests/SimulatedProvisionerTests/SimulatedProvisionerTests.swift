@@ -94,6 +94,18 @@ struct SimulatedProvisionerTests {
         try await backend.checkReadiness(logger: logger)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func capacitySlotsAreTheConfiguredCapacityOrUnbounded() async throws {
+        let bounded = SimulatedProvisioner(configuration: .init(provisionDelayMilliseconds: 0, capacity: 3))
+        _ = try await bounded.allocate(request("u-1"), logger: logger)
+        // Slots are capacity, not free room: the VM just made still counts as one.
+        #expect(
+            try await bounded.capacitySlots(for: plan, logger: logger)
+                == CapacitySlots(plan: 3, total: 3, exhaustedCode: .capacityUnavailable))
+        let unbounded = SimulatedProvisioner(configuration: .init(provisionDelayMilliseconds: 0))
+        #expect(try await unbounded.capacitySlots(for: plan, logger: logger) == nil)
+    }
+
     /// Allocates `count` fresh ids in order and records which succeeded.
     private func outcomes(seed: UInt64, count: Int) async -> [Bool] {
         let backend = SimulatedProvisioner(
@@ -244,6 +256,7 @@ struct SimulatedProvisionerTests {
     @Test func capabilitiesAreDiscoverable() {
         let backend: any Provisioner = SimulatedProvisioner()
         #expect(backend is any CapacityReporting)
+        #expect(backend is any CapacityCounting)
         #expect(backend is any ReadinessChecking)
     }
 }

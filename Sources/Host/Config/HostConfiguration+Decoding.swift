@@ -113,8 +113,9 @@ extension ProvisionerSelection {
 extension LimitsConfiguration {
     init(decoding node: ConfigNode) throws {
         self.init()
-        let map = try node.mapping(allowing: ["max_paid_vms_per_user", "blocked_ports"])
+        let map = try node.mapping(allowing: ["max_paid_vms_per_user", "blocked_ports", "payment_window_s"])
         maxPaidVMsPerUser = try map.int("max_paid_vms_per_user", default: maxPaidVMsPerUser, in: 0...1_000_000)
+        paymentWindowSeconds = try map.int("payment_window_s", default: paymentWindowSeconds, in: 1...31_536_000)
         if let ports = map.node("blocked_ports") {
             blockedPorts = Set(try ports.asList { try $0.asInt(in: 1...65_535) })
         }

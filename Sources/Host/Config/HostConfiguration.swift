@@ -116,12 +116,15 @@ public struct ProvisionerSelection: Sendable {
 }
 
 /// `limits:` keys: `max_paid_vms_per_user` (integer, default 3, 0 = no limit), `blocked_ports`
-/// (list of ports, default 25, 465, 587).
+/// (list of ports, default 25, 465, 587), `payment_window_s` (integer seconds, default 3600,
+/// 1...31536000: how long an unpaid order holds its reservation of backend capacity).
 public struct LimitsConfiguration: Sendable, Equatable {
     /// The most active paid VMs one user may hold; 0 means no limit.
     public var maxPaidVMsPerUser: Int = 3
     /// Ports a customer may not ask to open.
     public var blockedPorts: Set<Int> = [25, 465, 587]
+    /// Seconds an order waiting for payment keeps its reservation of backend capacity.
+    public var paymentWindowSeconds: Int = 3600
     /// Creates the section with defaults.
     public init() {}
 }

@@ -26,10 +26,14 @@ public struct OrderService: Sendable {
 
     /// Accepts an order, or returns the one already made under the same idempotency key.
     ///
-    /// Records the user (and their `forge_id`, when the order carries one) before the order.
+    /// Records the user (and their `forge_id`, when the order carries one) before the order. When
+    /// the backend counts its capacity (``CapacityCounting``), the order reserves a slot in the
+    /// transaction that stores it, and holds it until it is provisioned, released, or (unpaid) its
+    /// payment window passes; so a full backend refuses the order now, never after payment.
     ///
     /// - Throws: `invalid_request` (a bad field), `capacity_unavailable` (the backend cannot prove
-    ///   room), `idempotency_conflict`, `quota_exceeded`.
+    ///   room), `pool_exhausted` (every pool VM is held or reserved), `idempotency_conflict`,
+    ///   `quota_exceeded`.
     public func createOrder(
         _ order: NewOrder, idempotencyKey: String?, requestID: String?, logger: Logger
     ) async throws -> (record: AllocationRecord, replayed: Bool) {
@@ -38,8 +42,10 @@ public struct OrderService: Sendable {
         if let key = idempotencyKey, let existing = try await replay(key: key, order: order) {
             return (existing, true)
         }
+        let slots: CapacitySlots?
         do {
             try await checkCapacity(plan: plan, logger: logger)
+            slots = try await capacitySlots(plan: plan, logger: logger)
         } catch {
             // A concurrent request with the same key (maybe on another replica) may have taken
             // the last capacity for this very order: answer with that order, not a refusal.
@@ -58,8 +64,13 @@ public struct OrderService: Sendable {
         let audit = AuditEvent(
             at: now, kind: "order.created", allocationID: record.id, userID: record.userID, actor: "service",
             requestID: requestID, detail: "plan=\(plan.name) payment=\(record.paymentStatus.rawValue)")
+        let reservation = slots.map {
+            ReservationLimit(
+                namespace: backend.name, slots: $0, paymentWindowSeconds: configuration.limits.paymentWindowSeconds,
+                now: now)
+        }
         switch try await store.insertOrder(
-            record, maxActivePaid: configuration.limits.maxPaidVMsPerUser, audit: audit)
+            record, maxActivePaid: configuration.limits.maxPaidVMsPerUser, reservation: reservation, audit: audit)
         {
         case .created(let created):
             metrics.orderCreated(plan: plan.name)
@@ -76,6 +87,14 @@ public struct OrderService: Sendable {
             throw ProvisionerError(
                 code: .quotaExceeded, isRetryable: false,
                 customerMessage: "This user already has \(active) active paid machines; the limit is \(limit).")
+        case .capacityExhausted(let reserved, let limit):
+            logger.info(
+                "order refused: the backend's capacity is reserved",
+                metadata: ["user.id": "\(record.userID)", "plan": "\(plan.name)", "backend.name": "\(backend.name)"])
+            let detail =
+                "backend \(backend.name) holds or has reserved \(reserved) of \(limit) slots (plan \(plan.name))"
+            throw slots?.exhaustedCode == .poolExhausted
+                ? ProvisionerError.poolExhausted(detail) : ProvisionerError.capacityUnavailable(detail)
         }
     }
 
@@ -100,6 +119,18 @@ public struct OrderService: Sendable {
         guard hasCapacity else {
             throw ProvisionerError.capacityUnavailable(
                 "backend \(backend.name) reports no capacity for plan \(plan.name)")
+        }
+    }
+
+    /// The backend's capacity slots for `plan` when it counts them; `nil` when it does not or has
+    /// no limit. Fails closed: a count that fails refuses the order with `capacity_unavailable`.
+    private func capacitySlots(plan: PlanSpec, logger: Logger) async throws -> CapacitySlots? {
+        guard let counting = backend as? any CapacityCounting else { return nil }
+        do {
+            return try await counting.capacitySlots(for: plan, logger: logger)
+        } catch {
+            let wrapped = ProvisionerError.wrapping(error)
+            throw ProvisionerError.capacityUnavailable("capacity count failed: \(wrapped)")
         }
     }
 

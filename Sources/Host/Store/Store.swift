@@ -11,6 +11,9 @@ public enum InsertOrderOutcome: Sendable, Equatable {
     case idempotencyConflict(existingID: String)
     /// The user already holds the most active paid VMs allowed.
     case quotaExceeded(active: Int, limit: Int)
+    /// The backend's capacity is taken: `reserved` occupants fill its `slots` (of the order's plan,
+    /// or in all; see ``ReservationLimit``).
+    case capacityExhausted(reserved: Int, slots: Int)
 }
 
 /// The outcome of a compare-and-set transition.
@@ -38,10 +41,16 @@ public protocol Store: Sendable {
     /// Flushes and closes. No call may follow.
     func close() async throws
 
-    /// Inserts an order with its audit event, honouring the idempotency key and the paid-VM cap
-    /// (`maxActivePaid` of 0 means no cap) atomically.
-    func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
-        -> InsertOrderOutcome
+    /// Inserts an order with its audit event, honouring the idempotency key, the paid-VM cap
+    /// (`maxActivePaid` of 0 means no cap) and the backend's capacity (`reservation`, `nil` for
+    /// none) atomically: of any number of concurrent inserts, also on replicas sharing the store,
+    /// no more are created than the capacity allows.
+    ///
+    /// An order replayed under its idempotency key is returned as ``InsertOrderOutcome/replayed(_:)``
+    /// even when the capacity is full.
+    func insertOrder(
+        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
+    ) async throws -> InsertOrderOutcome
 
     /// One allocation, including soft-deleted ones.
     func allocation(id: String) async throws -> AllocationRecord?
@@ -142,6 +151,13 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Inserts an order that reserves no backend capacity.
+    public func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
+        -> InsertOrderOutcome
+    {
+        try await insertOrder(record, maxActivePaid: maxActivePaid, reservation: nil, audit: audit)
+    }
+
     /// Applies `change` with at most one journal mutation, unfenced.
     public func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: JournalMutation?,

@@ -187,14 +187,15 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
                 return state.vms.removeValue(forKey: allocation.allocationID)?.count ?? 0
             }
             let gone = state.vms[allocation.allocationID]?.removeValue(forKey: attempt) == nil ? 0 : 1
-            if state.vms[allocation.allocationID]?.isEmpty == true { state.vms.removeValue(forKey: allocation.allocationID) }
+            if state.vms[allocation.allocationID]?.isEmpty == true {
+                state.vms.removeValue(forKey: allocation.allocationID)
+            }
             return gone
         }
         logger.debug(
             "simulated VM released",
             metadata: ["allocation.id": "\(allocation.allocationID)", "vm.count": "\(removed)"])
     }
-
 
     /// `running` while the VM exists, `gone` otherwise.
     public func status(_ allocation: VmAllocation, logger: Logger) async throws -> VmStatus {
@@ -223,6 +224,14 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
 
     /// Always ready.
     public func checkReadiness(logger: Logger) async throws {}
+}
+
+extension SimulatedProvisioner: CapacityCounting {
+    /// `capacity` slots for every plan and in all, refused with `capacity_unavailable` once full;
+    /// `nil` (unbounded) when no `capacity` is configured.
+    public func capacitySlots(for plan: PlanSpec, logger: Logger) async throws -> CapacitySlots? {
+        configuration.capacity.map { CapacitySlots(plan: $0, total: $0) }
+    }
 }
 
 extension SimulatedProvisioner {

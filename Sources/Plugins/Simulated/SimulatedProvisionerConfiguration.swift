@@ -7,7 +7,8 @@ public import ProvisionerAPI
 /// - `failure_rate` (number, optional, default 0.0, 0...1): the share of `allocate` calls that fail
 ///   with `backend_unavailable` before creating anything.
 /// - `capacity` (integer, optional, default unlimited, 0...10000000): how many VMs may exist at once;
-///   past it `allocate` fails with `capacity_unavailable` and ``CapacityReporting`` says no.
+///   past it `allocate` fails with `capacity_unavailable` and ``CapacityReporting`` says no; the
+///   Host also reserves one of these slots per accepted order (``CapacityCounting``).
 /// - `seed` (integer, optional, default random): seeds the failure draw, for repeatable runs.
 /// - `ssh_banner_listener` (bool, optional, default false): run one loopback listener on
 ///   `127.0.0.1` (an OS-chosen port) that answers every connection with an SSH identification line,

@@ -33,6 +33,7 @@ struct ConfigLoaderTests {
         #expect(configuration.plans["trial"]?.requiresPayment == false)
         #expect(configuration.limits.blockedPorts == [25, 465, 587])
         #expect(configuration.limits.maxPaidVMsPerUser == 3)
+        #expect(configuration.limits.paymentWindowSeconds == 3600)
         #expect(configuration.reconcile.staleAfterSeconds <= configuration.reconcile.downAfterSeconds)
         #expect(configuration.provisioner.backendNodes["simulated"] != nil)
     }

@@ -79,6 +79,14 @@ struct HostConfigurationDecodingTests {
             yaml: "limits:\n  blocked_ports: [25, 0]\n",
             path: "limits.blocked_ports[1]", line: 2, column: 23, message: "0 is out of range 1...65535"),
         BadConfig(
+            name: "payment window of zero",
+            yaml: "limits:\n  payment_window_s: 0\n",
+            path: "limits.payment_window_s", line: 2, column: 21, message: "0 is out of range 1...31536000"),
+        BadConfig(
+            name: "payment window that is not an integer",
+            yaml: "limits:\n  payment_window_s: 1h\n",
+            path: "limits.payment_window_s", line: 2, column: 21, message: "expected an integer, found '1h'"),
+        BadConfig(
             name: "dashboard link TTL below a minute",
             yaml: "server:\n  dashboard_link_ttl_s: 59\n",
             path: "server.dashboard_link_ttl_s", line: 2, column: 25, message: "59 is out of range 60...2592000"),
@@ -131,7 +139,7 @@ struct HostConfigurationDecodingTests {
             store: { path: /tmp/x.sqlite, synchronous: NORMAL }
             plans:
               big: { vcpus: 4, memory_mib: 8192, disk_gib: 80, price_cents: 4_000 }
-            limits: { max_paid_vms_per_user: 0, blocked_ports: [] }
+            limits: { max_paid_vms_per_user: 0, blocked_ports: [], payment_window_s: 900 }
             reconcile: { stale_after_s: 10, down_after_s: 10 }
             worker: { concurrency: 2, lease_s: 30, poll_interval_ms: 100 }
             """
@@ -153,6 +161,7 @@ struct HostConfigurationDecodingTests {
             ])
         #expect(configuration.limits.maxPaidVMsPerUser == 0)
         #expect(configuration.limits.blockedPorts.isEmpty)
+        #expect(configuration.limits.paymentWindowSeconds == 900)
         #expect(configuration.reconcile.downAfterSeconds == 10)
         #expect(configuration.worker.concurrency == 2)
         #expect(configuration.worker.leaseSeconds == 30)

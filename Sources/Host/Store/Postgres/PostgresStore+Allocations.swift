@@ -3,13 +3,18 @@ import Logging
 import PostgresNIO
 
 extension PostgresStore {
-    /// The first key of the advisory lock that serializes one user's capped paid orders.
+    /// The first key of the advisory lock that serializes one user's capped paid orders; taken
+    /// after ``reservationLockSpace`` when an order takes both.
     static let userLockSpace: Int32 = 0x7573_6572  // "user"
 
-    public func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
-        -> InsertOrderOutcome
-    {
+    public func insertOrder(
+        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
+    ) async throws -> InsertOrderOutcome {
         try await transaction { c in
+            if let reservation {
+                // First the backend's lock, then the user's: the one order every transaction keeps.
+                try await Self.lockReservations(of: reservation.namespace, c, logger)
+            }
             let capped = record.isPaidPlan && maxActivePaid > 0
             if capped {
                 // Serializes this user's capped orders across every connection and replica; the
@@ -24,6 +29,12 @@ extension PostgresStore {
             if capped {
                 let active = try await Self.countActivePaid(userID: record.userID, c, logger)
                 if active >= maxActivePaid { return .quotaExceeded(active: active, limit: maxActivePaid) }
+            }
+            if let reservation,
+                let refusal = reservation.refusal(
+                    try await Self.occupancy(of: reservation, plan: record.plan, c, logger))
+            {
+                return refusal
             }
             let insert = PostgresQuery(
                 unsafeSQL: AllocationRecord.postgresInsertSQL

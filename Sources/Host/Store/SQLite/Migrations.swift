@@ -150,6 +150,15 @@ enum Migrations {
                     CREATE INDEX resource_claims_allocation_any ON resource_claims(namespace, allocation_id);
                     """)
         }
+        migrator.registerMigration("v6: reservation counting") { db in
+            // Covers the count of what occupies a backend, made inside every order's insert.
+            try db.execute(
+                sql: """
+                    CREATE INDEX allocations_reservations
+                        ON allocations(backend, state, plan, created_at, rollback_available)
+                        WHERE deleted_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

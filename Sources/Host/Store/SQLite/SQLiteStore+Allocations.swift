@@ -2,9 +2,9 @@ public import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func insertOrder(_ record: AllocationRecord, maxActivePaid: Int, audit: AuditEvent) async throws
-        -> InsertOrderOutcome
-    {
+    public func insertOrder(
+        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
+    ) async throws -> InsertOrderOutcome {
         try await writer.write { db in
             if let key = record.idempotencyKey,
                 let row = try Row.fetchOne(
@@ -21,6 +21,11 @@ extension SQLiteStore {
                 if active >= maxActivePaid {
                     return .quotaExceeded(active: active, limit: maxActivePaid)
                 }
+            }
+            if let reservation,
+                let refusal = reservation.refusal(try Self.occupancy(of: reservation, plan: record.plan, db))
+            {
+                return refusal
             }
             try Self.insert(record, db)
             try Self.insert(audit, db)

@@ -105,6 +105,50 @@ struct PostgresStoreReplicaTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func reservationsHoldAcrossStores() async throws {
+        try await withTwoReplicas { a, b in
+            let limit = ReservationLimit(
+                namespace: "simulated", planSlots: 50, totalSlots: 50, unpaidSince: Date().addingTimeInterval(-3600))
+            let outcomes = try await withThrowingTaskGroup(of: InsertOrderOutcome.self) { group in
+                for index in 0..<200 {
+                    let store = index.isMultiple(of: 2) ? a : b
+                    group.addTask {
+                        // Paid orders under a user cap that is never reached take the user's lock
+                        // too: both locks, in their one order, across replicas, without deadlock.
+                        let record = StoreFixture.order(
+                            id: "vm-\(index)", user: "u\(index % 10)", paid: index % 3 != 0,
+                            idempotencyKey: "key-\(index)", fingerprint: "fp")
+                        return try await store.insertOrder(
+                            record, maxActivePaid: 1_000, reservation: limit,
+                            audit: StoreFixture.audit("order.created", record))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .created = $0 { true } else { false } }.count == 50)
+            #expect(outcomes.filter { $0 == .capacityExhausted(reserved: 50, slots: 50) }.count == 150)
+            let stored = try await a.allocations(matching: AllocationFilter(), limit: 1_000, offset: 0)
+            #expect(stored.count == 50)
+            // Releasing one through one replica frees one slot for an order through the other.
+            let freed = try #require(stored.first { $0.state == .paymentRequired })
+            var release = AllocationChange.state(.released)
+            release.releasedAt = Date()
+            _ = try await a.transition(id: freed.id, from: [.paymentRequired], change: release, journal: nil, audit: [])
+            let next = StoreFixture.order(id: "vm-next")
+            let last = StoreFixture.order(id: "vm-last")
+            #expect(
+                try await b.insertOrder(
+                    next, maxActivePaid: 0, reservation: limit, audit: StoreFixture.audit("order.created", next)
+                )
+                .matches(.created(next)))
+            #expect(
+                try await a.insertOrder(
+                    last, maxActivePaid: 0, reservation: limit, audit: StoreFixture.audit("order.created", last))
+                    == .capacityExhausted(reserved: 50, slots: 50))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func workClaimedThroughBothStoresIsDisjoint() async throws {
         try await withTwoReplicas { a, b in
             for index in 0..<60 {
