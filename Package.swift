@@ -217,6 +217,7 @@ let package = Package(
             dependencies: [
                 "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner", "XCPNGProvisioner",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

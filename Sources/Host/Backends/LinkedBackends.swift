@@ -27,7 +27,7 @@ public enum LinkedBackends {
         let selection = configuration.provisioner
         var context = BackendContext(logger: logger, environment: environment, dataDirectory: "data")
         if let store {
-            context.claims = StoreClaimLedger(store: store, namespace: selection.backend)
+            context.claims = StoreClaimLedger(store: store, namespace: selection.backend, logger: logger)
             context.catalog = StoreCatalogStore(store: store, namespace: selection.backend)
         } else {
             context.claims = UnopenedClaimLedger()

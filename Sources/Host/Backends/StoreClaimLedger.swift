@@ -1,16 +1,22 @@
 import Foundation
+public import Logging
 public import ProvisionerAPI
 
 /// The Host's ``ClaimLedger``: claims live in the store, scoped to one backend's namespace, where
 /// unique keys make a resource held by at most one allocation across processes and replicas.
-/// State changes a plugin makes are audited.
+/// State changes a plugin makes are audited (`<namespace>.vm_<state>`, `<namespace>.vm_freed`, see
+/// ``EventRegistry``) in the same commit; when that commit fails, the lost event is logged at
+/// `warning` and the error is thrown to the plugin.
 public struct StoreClaimLedger: ClaimLedger {
     public let store: any Store
     public let namespace: String
+    /// Where a claim change whose audit event could not be stored is reported.
+    public let logger: Logger
 
-    public init(store: any Store, namespace: String) {
+    public init(store: any Store, namespace: String, logger: Logger = Logger(label: "provisioner.claims")) {
         self.store = store
         self.namespace = namespace
+        self.logger = logger
     }
 
     public func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome {
@@ -29,15 +35,24 @@ public struct StoreClaimLedger: ClaimLedger {
         async throws -> Bool
     {
         let now = Date()
-        return try await store.setClaimState(
-            namespace: namespace, resource: resource, allocationID: allocationID, state: state, note: note, now: now,
-            audit: [audit("vm_\(state.rawValue)", resource: resource, allocationID: allocationID, note: note, at: now)])
+        let event = audit(
+            EventKind.claimStateName(namespace: namespace, state: state), resource: resource,
+            allocationID: allocationID, note: note, at: now)
+        return try await logging(event) {
+            try await store.setClaimState(
+                namespace: namespace, resource: resource, allocationID: allocationID, state: state, note: note,
+                now: now, audit: [event])
+        }
     }
 
     public func release(_ resource: String, for allocationID: String) async throws -> Bool {
-        try await store.releaseClaim(
-            namespace: namespace, resource: resource, allocationID: allocationID,
-            audit: [audit("vm_freed", resource: resource, allocationID: allocationID, note: nil, at: Date())])
+        let event = audit(
+            EventKind.claimFreedName(namespace: namespace), resource: resource, allocationID: allocationID, note: nil,
+            at: Date())
+        return try await logging(event) {
+            try await store.releaseClaim(
+                namespace: namespace, resource: resource, allocationID: allocationID, audit: [event])
+        }
     }
 
     public func claims() async throws -> [ResourceClaim] {
@@ -48,9 +63,18 @@ public struct StoreClaimLedger: ClaimLedger {
         var detail = "\(namespace) VM \(resource)"
         if let note { detail += ": \(note)" }
         return AuditEvent(
-            at: at, kind: "\(namespace).\(kind)", allocationID: allocationID, userID: nil,
-            actor: "backend:\(namespace)",
+            at: at, kind: kind, allocationID: allocationID, userID: nil, actor: "backend:\(namespace)",
             requestID: nil, detail: detail)
+    }
+
+    /// Runs a claim write that carries `event`; when it fails, logs the lost event and rethrows.
+    private func logging<T>(_ event: AuditEvent, _ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch {
+            logger.eventsNotRecorded(audit: [event], error: error)
+            throw error
+        }
     }
 }
 

@@ -54,7 +54,9 @@ extension AllocationLifecycle {
     /// Every input, with the argument variations that change a decision.
     public static func sampleInputs(for record: AllocationRecord) -> [Input] {
         let vm = VmAllocation(allocationID: record.id, backend: record.backend, backendRef: "ref", attempt: 3)
-        func sampleEntry(_ operation: JournalEntry.Operation, step: String = "started", attempt: Int? = 3) -> JournalEntry {
+        func sampleEntry(_ operation: JournalEntry.Operation, step: String = "started", attempt: Int? = 3)
+            -> JournalEntry
+        {
             JournalEntry(
                 opID: "op-\(operation.rawValue)-\(step)", allocationID: record.id, backend: record.backend,
                 operation: operation, step: step, startedAt: sampleContext.now, attempt: attempt)

@@ -20,7 +20,8 @@ extension AllocationLifecycle.Rules {
         case .provisioning where entry.step == JournalEntry.TeardownReason.supersede.rawValue, .paid:
             beginAttempt(&decision)
         case .provisioning:
-            decision.move(to: record.failureCode == ProvisionerError.Code.deadlineExceeded.rawValue ? .failed : .rolledBack)
+            decision.move(
+                to: record.failureCode == ProvisionerError.Code.deadlineExceeded.rawValue ? .failed : .rolledBack)
             decision.change.rollbackAvailable = true
             decision.change.lease = .clear
         case .failed, .rolledBack:
@@ -44,11 +45,15 @@ extension AllocationLifecycle.Rules {
         decision.change.teardownFailures = failures
         decision.change.rollbackAvailable = false
         decision.change.operatorMessage =
-            [record.operatorMessage, "teardown failed (\(failures)x): \(error.operatorDetail ?? error.customerMessage)"]
+            [
+                record.operatorMessage,
+                "teardown failed (\(failures)x): \(error.operatorDetail ?? error.customerMessage)",
+            ]
             .compactMap { $0 }.joined(separator: "; ")
         let retryAt = context.now.addingTimeInterval(teardownBackoff(failures: failures))
         decision.change.lease = .set(owner: "teardown-backoff", expiresAt: retryAt)
-        decision.audit.append(audit("teardown.failed", "\(error.code) attempt=\(entry.attempt.map(String.init) ?? "all")"))
+        decision.audit.append(
+            audit("teardown.failed", "\(error.code) attempt=\(entry.attempt.map(String.init) ?? "all")"))
         if !record.teardownPending {
             decision.events.append(event("teardown_pending", "teardown failed; reconcile retries it with backoff"))
         }

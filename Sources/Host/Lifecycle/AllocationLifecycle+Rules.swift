@@ -50,7 +50,8 @@ extension AllocationLifecycle {
         ) {
             let teardown = newEntry(.teardown, step: reason.rawValue, attempt: attempt)
             decision.journal.append(.begin(teardown))
-            decision.audit.append(audit("teardown.started", "attempt=\(attempt.map(String.init) ?? "all") reason=\(reason.rawValue)"))
+            decision.audit.append(
+                audit("teardown.started", "attempt=\(attempt.map(String.init) ?? "all") reason=\(reason.rawValue)"))
             decision.effect = .tearDown(teardownTarget(attempt: attempt), entry: teardown)
         }
 

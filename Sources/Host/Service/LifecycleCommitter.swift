@@ -70,11 +70,12 @@ public struct LifecycleCommitter: Sendable {
     }
 
     /// Records that a stale holder stopped (audit `lease.lost`, lifecycle `lease_lost`).
-    public func noteLeaseLost(_ error: LeaseLostError, record: AllocationRecord, actor: String, logger: Logger) async
-    {
-        logger.notice("lease lost: another attempt took over; stopping without tearing down", metadata: [
-            "allocation.id": "\(record.id)", "lease.epoch": "\(error.heldEpoch)", "reason": "\(error.reason)",
-        ])
+    public func noteLeaseLost(_ error: LeaseLostError, record: AllocationRecord, actor: String, logger: Logger) async {
+        logger.notice(
+            "lease lost: another attempt took over; stopping without tearing down",
+            metadata: [
+                "allocation.id": "\(record.id)", "lease.epoch": "\(error.heldEpoch)", "reason": "\(error.reason)",
+            ])
         let at = Date()
         await store.appendAuditLogging(
             [
@@ -91,19 +92,7 @@ public struct LifecycleCommitter: Sendable {
     }
 
     func appendEvents(_ events: [LifecycleEvent], logger: Logger) async {
-        guard !events.isEmpty else { return }
-        do {
-            try await store.appendEvents(events)
-            for event in events { metrics.lifecycleEvent(kind: event.kind) }
-        } catch {
-            for event in events {
-                logger.warning(
-                    "could not record a lifecycle event",
-                    metadata: [
-                        "event.kind": "\(event.kind)", "allocation.id": "\(event.allocationID ?? "-")",
-                        "event.detail": "\(event.detail ?? "")", "error": "\(error)",
-                    ])
-            }
-        }
+        guard await store.appendEventsLogging(events, logger: logger) else { return }
+        for event in events { metrics.lifecycleEvent(kind: event.kind) }
     }
 }

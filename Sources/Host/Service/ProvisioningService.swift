@@ -118,8 +118,15 @@ public struct ProvisioningService: Sendable {
                         // Not even the failure could be stored: tear down now and keep the audit
                         // event; the open journal entry lets recovery finish the rest.
                         await store.appendAuditLogging(decision.audit, logger: logger)
-                        try? await tearDown(VmAllocation(allocationID: record.id, backend: record.backend,
-                            attempt: vm.attempt), logger: logger)
+                        do {
+                            try await tearDown(
+                                VmAllocation(allocationID: record.id, backend: record.backend, attempt: vm.attempt),
+                                logger: logger)
+                        } catch {
+                            logger.error(
+                                "teardown of an unstored VM failed; recovery finishes it",
+                                metadata: ["error": "\(error)"])
+                        }
                         break work
                     default:
                         throw error

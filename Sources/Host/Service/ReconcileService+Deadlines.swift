@@ -71,11 +71,16 @@ extension ReconcileService {
             let audit = AuditEvent(
                 at: Date(), kind: "\(backend.name).vm_quarantined", allocationID: claim.allocationID, userID: nil,
                 actor: "reconcile", requestID: nil, detail: detail)
-            guard
-                (try? await store.setClaimState(
-                    namespace: backend.name, resource: claim.resource, allocationID: claim.allocationID,
-                    state: .quarantined, note: "deadline_exceeded: \(detail)", now: Date(), audit: [audit])) == true
-            else { continue }
+            do {
+                guard
+                    try await store.setClaimState(
+                        namespace: backend.name, resource: claim.resource, allocationID: claim.allocationID,
+                        state: .quarantined, note: "deadline_exceeded: \(detail)", now: Date(), audit: [audit])
+                else { continue }
+            } catch {
+                logger.eventsNotRecorded(audit: [audit], error: error)
+                continue
+            }
             await emit(
                 LifecycleEvent(
                     at: Date(), kind: "deadline_exceeded", allocationID: claim.allocationID, backend: backend.name,

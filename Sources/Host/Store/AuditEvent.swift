@@ -1,6 +1,9 @@
 public import Foundation
 
 /// One append-only audit record: a state change, payment, release, admin action or failure.
+///
+/// Its `kind` is one of the audit kinds in ``EventRegistry``; a debug build stops when a new event
+/// has a kind the registry lacks.
 public struct AuditEvent: Sendable, Equatable {
     public var id: Int64?
     public var at: Date
@@ -24,6 +27,9 @@ public struct AuditEvent: Sendable, Equatable {
         self.actor = actor
         self.requestID = requestID
         self.detail = detail
+        // A new event (no id yet) must have a registered kind; one read back from the store may
+        // carry a kind an older release wrote.
+        if id == nil { EventRegistry.assertRegistered(kind, as: .audit) }
     }
 }
 

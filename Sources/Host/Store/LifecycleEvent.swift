@@ -3,6 +3,9 @@ public import Foundation
 /// Something observed about a VM's life, as opposed to an action someone took (an
 /// ``AuditEvent``): drift found by reconcile (`vm_stopped`, `vm_gone`, `vm_recovered`), an orphan
 /// (`orphan_detected`), a deadline passed (`deadline_exceeded`), a recovery outcome.
+///
+/// Its `kind` is one of the lifecycle kinds in ``EventRegistry``; a debug build stops when a new
+/// event has a kind the registry lacks.
 public struct LifecycleEvent: Sendable, Equatable {
     public var id: Int64?
     public var at: Date
@@ -25,6 +28,9 @@ public struct LifecycleEvent: Sendable, Equatable {
         self.backend = backend
         self.backendRef = backendRef
         self.detail = detail
+        // A new event (no id yet) must have a registered kind; one read back from the store may
+        // carry a kind an older release wrote.
+        if id == nil { EventRegistry.assertRegistered(kind, as: .lifecycle) }
     }
 }
 

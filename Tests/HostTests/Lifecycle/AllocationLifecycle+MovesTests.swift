@@ -102,8 +102,11 @@ struct AllocationLifecycleMovesTests {
         let teardown = Self.entry(.teardown, step: "rollback")
         let pending = Self.record(.failed, teardownFailures: 2)
         let again = try Self.decide(pending, .workClaimed(open: [teardown]))
-        #expect(again.effect == .tearDown(VmAllocation(allocationID: "vm-1", backend: "simulated", attempt: 7),
-            entry: teardown))
+        #expect(
+            again.effect
+                == .tearDown(
+                    VmAllocation(allocationID: "vm-1", backend: "simulated", attempt: 7),
+                    entry: teardown))
         #expect(throws: ProvisionerError.self) { try Self.decide(pending, .retryRequested) }
         let finished = try Self.decide(pending, .teardownSucceeded(entry: teardown))
         #expect(finished.next == .failed)
@@ -145,10 +148,16 @@ struct AllocationLifecycleMovesTests {
     }
 
     @Test func theAPIsInputs() throws {
-        #expect(try Self.decide(Self.record(.paymentRequired, payment: .paymentRequired),
-            .paymentRecorded(status: "paid", reference: "r")).next == .paid)
-        #expect(try Self.decide(Self.record(.paymentRequired, payment: .paymentRequired),
-            .paymentRecorded(status: "pending", reference: nil)).next == .paymentRequired)
+        #expect(
+            try Self.decide(
+                Self.record(.paymentRequired, payment: .paymentRequired),
+                .paymentRecorded(status: "paid", reference: "r")
+            ).next == .paid)
+        #expect(
+            try Self.decide(
+                Self.record(.paymentRequired, payment: .paymentRequired),
+                .paymentRecorded(status: "pending", reference: nil)
+            ).next == .paymentRequired)
         #expect(try Self.decide(Self.record(.provisioned), .releaseRequested).next == .releasing)
         #expect(try Self.decide(Self.record(.provisioning), .releaseRequested).change.releaseRequested == true)
         #expect(try Self.decide(Self.record(.released), .releaseRequested).isNoOp)
@@ -165,8 +174,10 @@ struct AllocationLifecycleMovesTests {
 
     @Test func aStaleBackendOutcomeIsRefused() {
         #expect(throws: ProvisionerError.self) {
-            try Self.decide(Self.record(.released), .checksMeasured(
-                Self.vm, .init(dns: .notRun, ssh: .notRun), entry: Self.entry(.allocate)))
+            try Self.decide(
+                Self.record(.released),
+                .checksMeasured(
+                    Self.vm, .init(dns: .notRun, ssh: .notRun), entry: Self.entry(.allocate)))
         }
         #expect(throws: ProvisionerError.self) {
             try Self.decide(Self.record(.provisioned), .releaseSucceeded(entry: Self.entry(.release)))

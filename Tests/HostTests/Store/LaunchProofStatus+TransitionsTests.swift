@@ -40,7 +40,8 @@ struct LaunchProofStatusTransitionsTests {
             id: "vm-sm", userID: "u", plan: .init(name: "small", priceCents: 500), backend: "simulated", isDemo: true,
             hostname: nil, sshKeys: [], openPorts: [], metadata: [:], idempotencyKey: nil, requestFingerprint: nil,
             now: .now)
-        let audit = AuditEvent(at: .now, kind: "t", allocationID: "vm-sm", userID: "u", actor: "t", requestID: nil)
+        let audit = AuditEvent(
+            at: .now, kind: "order.created", allocationID: "vm-sm", userID: "u", actor: "t", requestID: nil)
         _ = try await store.insertOrder(record, maxActivePaid: 0, audit: audit)
         let outcome = try await store.transition(
             id: "vm-sm", from: [.paymentRequired], change: .state(.provisioned), journal: nil, audit: [])

@@ -126,7 +126,7 @@ struct StoreAllocationsTests {
 
             let refused = try await store.transition(
                 id: "vm-t", from: [.paid], change: .state(.provisioning), journal: nil,
-                audit: [StoreFixture.audit("refused", order)])
+                audit: [StoreFixture.audit("provision.started", order)])
             #expect(refused.matches(.stateConflict(order)))
 
             var pay = AllocationChange.state(.paid)

@@ -56,7 +56,7 @@ struct StoreClaimsTests {
                 return
             }
             let returned = AuditEvent(
-                at: now, kind: "pool.vm_returned", allocationID: "a", userID: nil, actor: "admin", requestID: nil)
+                at: now, kind: "pool.vm_freed", allocationID: "a", userID: nil, actor: "admin", requestID: nil)
             #expect(
                 try await store.releaseClaim(namespace: "pool", resource: "vm-1", allocationID: "a", audit: [returned]))
             #expect(
@@ -64,7 +64,7 @@ struct StoreClaimsTests {
             )
             #expect(try await store.resourceClaims(namespace: "pool").isEmpty)
             let kinds = try await store.auditEvents(allocationID: "a").map(\.kind)
-            #expect(kinds == ["pool.vm_quarantined", "pool.vm_returned"])
+            #expect(kinds == ["pool.vm_quarantined", "pool.vm_freed"])
             #expect(
                 try await store.claimResource(namespace: "pool", resource: "vm-1", allocationID: "b", now: now)
                     == .claimed)

@@ -65,7 +65,7 @@ struct StoreJournalTests {
             await #expect(throws: (any Error).self) {
                 try await store.transition(
                     id: order.id, from: [.provisioning], change: begin, journal: .begin(entry),
-                    audit: [StoreFixture.audit("must.not.exist", order)])
+                    audit: [StoreFixture.audit("provision.started", order)])
             }
             #expect(started.matches(try await store.allocation(id: order.id)))
             #expect(try await store.auditEvents(allocationID: order.id).map(\.kind) == ["order.created"])
@@ -95,27 +95,30 @@ struct StoreJournalTests {
         }
     }
 
+    /// Five distinct audit kinds, appended in this order.
+    static let steps = [
+        "release.requested", "release.started", "release.failed", "release.completed", "provision.retry_requested",
+    ]
+
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
     func auditEventsAreKeptInOrder(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let order = try await StoreFixture.insert(StoreFixture.order(id: "vm-a", user: "ua"), into: store)
-            try await store.appendAudit((1...5).map { StoreFixture.audit("step.\($0)", order) })
+            try await store.appendAudit(Self.steps.map { StoreFixture.audit($0, order) })
             var pay = AllocationChange.state(.paid)
             pay.paymentStatus = .paid
             _ = try await store.transition(
                 id: order.id, from: [.paymentRequired], change: pay, journal: nil,
-                audit: [StoreFixture.audit("payment.recorded", order), StoreFixture.audit("after.payment", order)])
+                audit: [StoreFixture.audit("payment.recorded", order), StoreFixture.audit("provision.started", order)])
             try await store.appendAudit([
                 AuditEvent(
-                    at: Date(), kind: "admin.note", allocationID: nil, userID: "ua", actor: "admin", requestID: "req-1",
+                    at: Date(), kind: "dashboard.link_issued", allocationID: nil, userID: "ua", actor: "admin",
+                    requestID: "req-1",
                     detail: "operator text")
             ])
 
             let events = try await store.auditEvents(allocationID: "vm-a")
-            let expected = [
-                "order.created", "step.1", "step.2", "step.3", "step.4", "step.5", "payment.recorded",
-                "after.payment",
-            ]
+            let expected = ["order.created"] + Self.steps + ["payment.recorded", "provision.started"]
             #expect(events.map(\.kind) == expected)
             let ids = events.compactMap(\.id)
             #expect(ids.count == events.count)
@@ -124,14 +127,16 @@ struct StoreJournalTests {
 
             // Newest first, paged by id.
             let page1 = try await store.auditEvents(matching: AuditFilter(userID: "ua"), limit: 4, beforeID: nil)
-            #expect(page1.map(\.kind) == ["admin.note", "after.payment", "payment.recorded", "step.5"])
+            #expect(
+                page1.map(\.kind) == ["dashboard.link_issued", "provision.started", "payment.recorded", Self.steps[4]])
             #expect(page1.first?.detail == "operator text")
             #expect(page1.first?.requestID == "req-1")
             let page2 = try await store.auditEvents(
                 matching: AuditFilter(userID: "ua"), limit: 4, beforeID: page1.last?.id)
-            #expect(page2.map(\.kind) == ["step.4", "step.3", "step.2", "step.1"])
-            let byKind = try await store.auditEvents(matching: AuditFilter(kind: "step.3"), limit: 10, beforeID: nil)
-            #expect(byKind.map(\.kind) == ["step.3"])
+            #expect(page2.map(\.kind) == Self.steps.prefix(4).reversed())
+            let byKind = try await store.auditEvents(
+                matching: AuditFilter(kind: Self.steps[2]), limit: 10, beforeID: nil)
+            #expect(byKind.map(\.kind) == [Self.steps[2]])
             let byAllocation = try await store.auditEvents(
                 matching: AuditFilter(allocationID: "vm-a"), limit: 100, beforeID: nil)
             #expect(byAllocation.map(\.kind) == expected.reversed())

@@ -32,11 +32,16 @@ struct DashboardRoutes {
             throw ProvisionerError.invalidRequest(NewOrder.userIDRule)
         }
         let link = signer.link(for: userID, now: Date())
-        try await store.appendAudit([
-            AuditEvent(
-                at: Date(), kind: "dashboard.link_issued", allocationID: nil, userID: userID, actor: "service",
-                requestID: context.requestID, detail: "expires_at=\(JSONValue.timestamp(link.expiresAt))")
-        ])
+        let issued = AuditEvent(
+            at: Date(), kind: "dashboard.link_issued", allocationID: nil, userID: userID, actor: "service",
+            requestID: context.requestID, detail: "expires_at=\(JSONValue.timestamp(link.expiresAt))")
+        do {
+            try await store.appendAudit([issued])
+        } catch {
+            // No link without its audit record: the request fails, and the lost event is logged.
+            context.logger.eventsNotRecorded(audit: [issued], error: error)
+            throw error
+        }
         return JSONResponse.make(
             .created, .object([("url", .string(link.path)), ("expires_at", .date(link.expiresAt))]))
     }

@@ -17,7 +17,7 @@ struct SQLiteStoreTests {
                 allocationID: record.id, backend: "simulated", operation: .allocate, startedAt: Date())
             try await StoreFixture.move(
                 record.id, from: [.paid], .state(.provisioning), journal: .begin(entry), in: first)
-            try await first.appendAudit([StoreFixture.audit("kept", record)])
+            try await first.appendAudit([StoreFixture.audit("provision.started", record)])
             try await first.close()
 
             let second = try SQLiteStore(path: path)
@@ -27,7 +27,10 @@ struct SQLiteStoreTests {
             #expect(reopened.userID == record.userID)
             #expect(try await second.allocation(idempotencyKey: "k-keep")?.id == "vm-keep")
             #expect(try await second.unfinishedJournalEntries().map(\.opID) == [entry.opID])
-            #expect(try await second.auditEvents(allocationID: "vm-keep").map(\.kind) == ["order.created", "kept"])
+            #expect(
+                try await second.auditEvents(allocationID: "vm-keep").map(\.kind) == [
+                    "order.created", "provision.started",
+                ])
             try await second.close()
         }
     }
