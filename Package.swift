@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner", "XCPNGProvisioner",
+                "Host", "ProvisionerAPI", "SimulatedProvisioner", "PoolProvisioner", "XCPNGProvisioner", "FakeXAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -42,8 +42,13 @@ struct LeaseRenewal: Sendable {
             try await Task.sleep(for: interval)
             let renewed: Bool
             do {
-                renewed = try await store.renewLease(
-                    id: record.id, epoch: record.leaseEpoch, until: Date().addingTimeInterval(leaseSeconds))
+                // A store that hangs must not keep the holder alive: the wait is bounded by the time
+                // left before the holder has to give up.
+                let left = max(.milliseconds(1), giveUpAfter - (clock.now - lastRenewed))
+                renewed = try await withDeadline(left, operation: "lease renewal") {
+                    try await store.renewLease(
+                        id: record.id, epoch: record.leaseEpoch, until: Date().addingTimeInterval(leaseSeconds))
+                }
             } catch {
                 guard clock.now - lastRenewed < giveUpAfter else {
                     throw LeaseLostError(

@@ -107,6 +107,21 @@ struct FinalizeFailingStore: Store {
     }
 
     let base: any Store
+    /// How many finalize commits still fail; `nil`: every one.
+    let remaining: Countdown?
+
+    init(base: any Store, times: Int? = nil) {
+        self.base = base
+        self.remaining = times.map(Countdown.init)
+    }
+
+    /// A shared, decreasing count.
+    final class Countdown: Sendable {
+        private let value: Mutex<Int>  // the only mutable state
+        init(_ start: Int) { value = Mutex(start) }
+        /// Takes one; `false` once none is left.
+        func take() -> Bool { value.withLock { if $0 > 0 { $0 -= 1; return true } else { return false } } }
+    }
 
     func migrate() async throws { try await base.migrate() }
     func ping() async throws { try await base.ping() }
@@ -128,7 +143,9 @@ struct FinalizeFailingStore: Store {
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
         audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
-        if change.state == .provisioned || change.state == .degraded { throw InjectedFailure() }
+        if change.state == .provisioned || change.state == .degraded, remaining?.take() ?? true {
+            throw InjectedFailure()
+        }
         return try await base.transition(
             id: id, from: from, change: change, journal: journal, audit: audit, events: events, fence: fence)
     }
