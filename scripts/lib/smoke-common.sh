@@ -7,7 +7,7 @@ work="$(mktemp -d)"
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    rm -rf "$work"
+    if [ -n "${KEEP_WORK:-}" ]; then echo "kept the work directory: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 fail() { echo "SMOKE FAIL: $*" >&2; [ -f "$work/serve.log" ] && tail -30 "$work/serve.log" >&2; exit 1; }
