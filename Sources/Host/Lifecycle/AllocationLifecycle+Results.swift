@@ -67,6 +67,9 @@ extension AllocationLifecycle.Rules {
         decision.change.teardownFailures = 0
         finish([entry], "succeeded", in: &decision)
         decision.audit.append(audit("release.completed"))
+        if record.teardownPending {
+            decision.events.append(event("teardown_finished", "the release removed what the pending teardown was for"))
+        }
         return decision
     }
 

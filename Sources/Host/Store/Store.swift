@@ -82,8 +82,9 @@ public protocol Store: Sendable {
     /// (another attempt claimed the allocation) and nothing was changed.
     func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool
 
-    /// Allocations with a rollback teardown pending (``AllocationRecord/teardownPending``) whose
-    /// lease (the retry backoff) is free or expired at `now`, at most `limit`.
+    /// Allocations with a rollback teardown pending (``AllocationRecord/teardownPending``) or a
+    /// teardown journal entry left open (its runner died), whose lease (the retry backoff, or the
+    /// dead runner's) is free or expired at `now`, at most `limit`.
     func allocationsWithTeardownDue(now: Date, limit: Int) async throws -> [AllocationRecord]
 
     /// Clears the leases whose owner starts with `ownerPrefix` (a restarted Host taking back the

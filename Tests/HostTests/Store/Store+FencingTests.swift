@@ -78,6 +78,17 @@ struct StoreFencingTests {
             finished.teardownFailures = 0
             try await StoreFixture.move(order.id, from: [.failed], finished, in: store)
             #expect(try await store.allocationsWithTeardownDue(now: now + 31, limit: 10).isEmpty)
+            // A teardown whose runner died (an open entry, no failure yet) comes due when its lease expires.
+            var taken = AllocationChange()
+            taken.lease = .claim(owner: "reconcile", expiresAt: now + 30)
+            let teardown = JournalEntry(
+                allocationID: order.id, backend: "simulated", operation: .teardown, step: "rollback", startedAt: now,
+                attempt: 1)
+            _ = try await store.transition(
+                id: order.id, from: [.failed], change: taken, journal: [.begin(teardown)], audit: [], events: [],
+                fence: nil)
+            #expect(try await store.allocationsWithTeardownDue(now: now, limit: 10).isEmpty)
+            #expect(try await store.allocationsWithTeardownDue(now: now + 31, limit: 10).map(\.id) == [order.id])
         }
     }
 

@@ -170,7 +170,9 @@ extension PostgresStore {
         try await rows(
             """
             SELECT * FROM allocations
-            WHERE teardown_failures > 0 AND (lease_expires_at IS NULL OR lease_expires_at < \(now.timeIntervalSince1970))
+            WHERE (teardown_failures > 0 OR id IN (
+                    SELECT allocation_id FROM journal WHERE finished_at IS NULL AND operation = 'teardown'))
+              AND (lease_expires_at IS NULL OR lease_expires_at < \(now.timeIntervalSince1970))
             ORDER BY lease_expires_at NULLS FIRST LIMIT \(max(1, limit))
             """
         ).map(AllocationRecord.init(postgresRow:))

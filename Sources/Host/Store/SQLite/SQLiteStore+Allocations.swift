@@ -173,7 +173,9 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT * FROM allocations
-                    WHERE teardown_failures > 0 AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                    WHERE (teardown_failures > 0 OR id IN (
+                            SELECT allocation_id FROM journal WHERE finished_at IS NULL AND operation = 'teardown'))
+                      AND (lease_expires_at IS NULL OR lease_expires_at < ?)
                     ORDER BY lease_expires_at LIMIT ?
                     """,
                 arguments: [now.timeIntervalSince1970, max(1, limit)]
