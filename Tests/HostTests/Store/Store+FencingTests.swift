@@ -51,7 +51,8 @@ struct StoreFencingTests {
         try await withStore(kind) { store in
             let order = try await StoreFixture.insert(StoreFixture.order(paid: false), into: store)
             let now = Date()
-            let held = try #require(try await store.claimWork(owner: "a", now: now, leaseUntil: now + 1, limit: 1).first)
+            let held = try #require(
+                try await store.claimWork(owner: "a", now: now, leaseUntil: now + 1, limit: 1).first)
             #expect(try await store.renewLease(id: order.id, epoch: held.leaseEpoch, until: now + 100))
             #expect(try await store.allocation(id: order.id)?.leaseExpiresAt.map { $0 > now + 99 } == true)
             // Renewed: nobody else can claim it before the new expiry.
@@ -96,14 +97,16 @@ struct StoreFencingTests {
     func aClaimReleasedIntoAResetDoesNotCountAsTheAllocationsClaim(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let now = Date()
-            #expect(try await store.claimResource(namespace: "pool", resource: "vm-a", allocationID: "o1", now: now)
-                == .claimed)
+            #expect(
+                try await store.claimResource(namespace: "pool", resource: "vm-a", allocationID: "o1", now: now)
+                    == .claimed)
             _ = try await store.setClaimState(
                 namespace: "pool", resource: "vm-a", allocationID: "o1", state: .cleaning, note: nil, now: now,
                 audit: [])
             // The allocation may claim another VM; the one being reset stays unavailable to everyone.
-            #expect(try await store.claimResource(namespace: "pool", resource: "vm-b", allocationID: "o1", now: now)
-                == .claimed)
+            #expect(
+                try await store.claimResource(namespace: "pool", resource: "vm-b", allocationID: "o1", now: now)
+                    == .claimed)
             guard
                 case .unavailable = try await store.claimResource(
                     namespace: "pool", resource: "vm-a", allocationID: "o2", now: now)
