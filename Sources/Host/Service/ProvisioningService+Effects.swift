@@ -54,32 +54,43 @@ extension ProvisioningService {
                 ])
             return .checksMeasured(vm, AllocationLifecycle.LaunchChecks(dns: checks.dns, ssh: checks.ssh), entry: entry)
         case .callRelease(let vm, let entry):
-            do {
-                try await lease.run(holding: record) { try await backend.release(vm, logger: logger) }
-                metrics.backendOperation("release", outcome: "succeeded", backend: backend.name)
-                logger.info("VM released")
-                return .releaseSucceeded(entry: entry)
-            } catch let lost as LeaseLostError {
-                throw lost
-            } catch {
-                let failure = ProvisionerError.wrapping(error)
-                metrics.backendOperation("release", outcome: "failed", backend: backend.name)
-                logger.warning("backend release failed; will retry", metadata: ["error": "\(failure)"])
-                return .releaseFailed(failure, entry: entry)
+            return try await outcome(of: "release", holding: record, logger: logger) {
+                try await backend.release(vm, logger: logger)
+            } succeeded: {
+                .releaseSucceeded(entry: entry)
+            } failed: {
+                .releaseFailed($0, entry: entry)
             }
         case .tearDown(let target, let entry):
-            do {
-                try await lease.run(holding: record) { try await tearDown(target, logger: logger) }
-                metrics.backendOperation("teardown", outcome: "succeeded", backend: backend.name)
-                return .teardownSucceeded(entry: entry)
-            } catch let lost as LeaseLostError {
-                throw lost
-            } catch {
-                let failure = ProvisionerError.wrapping(error)
-                metrics.backendOperation("teardown", outcome: "failed", backend: backend.name)
-                logger.warning("teardown failed; it stays pending", metadata: ["error": "\(failure)"])
-                return .teardownFailed(failure, entry: entry)
+            return try await outcome(of: "teardown", holding: record, logger: logger) {
+                try await tearDown(target, logger: logger)
+            } succeeded: {
+                .teardownSucceeded(entry: entry)
+            } failed: {
+                .teardownFailed($0, entry: entry)
             }
+        }
+    }
+
+    /// Runs a backend `operation` while the lease is renewed, counts it, and reports its outcome
+    /// as an input; a lost lease is thrown, never reported as the operation's failure.
+    private func outcome(
+        of operation: String, holding record: AllocationRecord, logger: Logger,
+        _ body: @escaping @Sendable () async throws -> Void,
+        succeeded: () -> AllocationLifecycle.Input, failed: (ProvisionerError) -> AllocationLifecycle.Input
+    ) async throws -> AllocationLifecycle.Input {
+        do {
+            try await LeaseRenewal(store: store, leaseSeconds: leaseSeconds).run(holding: record, body)
+            metrics.backendOperation(operation, outcome: "succeeded", backend: backend.name)
+            logger.info("backend \(operation) succeeded")
+            return succeeded()
+        } catch let lost as LeaseLostError {
+            throw lost
+        } catch {
+            let failure = ProvisionerError.wrapping(error)
+            metrics.backendOperation(operation, outcome: "failed", backend: backend.name)
+            logger.warning("backend \(operation) failed; it is retried", metadata: ["error": "\(failure)"])
+            return failed(failure)
         }
     }
 
