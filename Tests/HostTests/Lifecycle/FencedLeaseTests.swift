@@ -59,24 +59,24 @@ struct FencedLeaseTests {
 
     struct FencedTestTimeout: Error, CustomStringConvertible { var description: String }
 
-    /// Two workers (two replicas) poll one store; the allocate takes 5 s against a 3 s lease. The
+    /// Two workers (two replicas) poll one store; the allocate takes 9 s against a 6 s lease. The
     /// holder renews its lease, so the other never starts a second attempt.
     @Test func aSlowAllocateThatOutlivesItsLeaseIsRenewedAndDeliversOneVM() async throws {
         let fake = FakeXAPI(
-            options: FakeXAPIOptions(guestMetricsDelay: .milliseconds(5000), startDuration: .milliseconds(20)))
+            options: FakeXAPIOptions(guestMetricsDelay: .milliseconds(9000), startDuration: .milliseconds(20)))
         try await FakeXAPIServer.withRunning(fake) { port in
             let store = try SQLiteStore(path: ":memory:")
             try await store.migrate()
             let record = try await Self.order(store)
             var configuration = WorkerConfiguration()
-            configuration.leaseSeconds = 3
+            configuration.leaseSeconds = 6
             configuration.concurrency = 1
             configuration.pollIntervalMilliseconds = 20
             let backends = [Self.backend(port: port), Self.backend(port: port)]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, backend) in backends.enumerated() {
                     let worker = ProvisioningWorker(
-                        store: store, provisioning: Self.service(store, backend, leaseSeconds: 3),
+                        store: store, provisioning: Self.service(store, backend, leaseSeconds: 6),
                         configuration: configuration, signal: WorkSignal(), logger: Self.logger,
                         owner: "replica-\(index)/worker")
                     group.addTask { try await worker.run() }
