@@ -18,13 +18,16 @@ public struct ResourceClaim: Sendable, Hashable {
     public var state: ClaimState
     /// Operator-facing detail (why a resource is quarantined), if any.
     public var note: String?
+    /// The attempt that took the claim (``AllocationRequest/attempt``), when it was fenced by one.
+    public var attempt: Int?
 
     /// Creates a claim.
-    public init(resource: String, allocationID: String, state: ClaimState, note: String? = nil) {
+    public init(resource: String, allocationID: String, state: ClaimState, note: String? = nil, attempt: Int? = nil) {
         self.resource = resource
         self.allocationID = allocationID
         self.state = state
         self.note = note
+        self.attempt = attempt
     }
 }
 
@@ -62,6 +65,16 @@ public protocol ClaimLedger: Sendable {
     /// - Throws: ``ProvisionerError`` with `backend_unavailable` when the ledger cannot be reached.
     func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome
 
+    /// Claims `resource` for one attempt of `allocationID`, fenced: the claim is taken only while
+    /// that attempt is still the allocation's current one, in the same transaction, and it is
+    /// tagged with the attempt (a teardown of that attempt releases it, of another does not).
+    ///
+    /// The default ignores the attempt (a ledger with nothing to fence by).
+    ///
+    /// - Throws: ``ProvisionerError`` `lease_lost` when another attempt took the allocation over
+    ///   (nothing was claimed), `backend_unavailable` when the ledger cannot be reached.
+    func claim(_ resource: String, for allocationID: String, attempt: Int?) async throws -> ClaimOutcome
+
     /// The claim an allocation holds, if any: its ``ClaimState/assigned`` claim when it has one,
     /// else the claim it last released (`cleaning` or `quarantined`).
     func claim(of allocationID: String) async throws -> ResourceClaim?
@@ -89,6 +102,11 @@ public protocol ClaimLedger: Sendable {
 }
 
 extension ClaimLedger {
+    /// Claims without a fence: ``claim(_:for:)``.
+    public func claim(_ resource: String, for allocationID: String, attempt: Int?) async throws -> ClaimOutcome {
+        try await claim(resource, for: allocationID)
+    }
+
     /// The claim on `resource`, found among every claim.
     public func claim(on resource: String) async throws -> ResourceClaim? {
         try await claims().first { $0.resource == resource }

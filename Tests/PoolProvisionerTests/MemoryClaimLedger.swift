@@ -13,12 +13,18 @@ final class MemoryClaimLedger: ClaimLedger, CatalogStore {
     private let state = Mutex(State())
 
     func claim(_ resource: String, for allocationID: String) async throws -> ClaimOutcome {
+        try await claim(resource, for: allocationID, attempt: nil)
+    }
+
+    /// Claims and tags with the attempt (nothing to fence by in memory).
+    func claim(_ resource: String, for allocationID: String, attempt: Int?) async throws -> ClaimOutcome {
         changed {
-            if let held = $0.claims.values.first(where: { $0.allocationID == allocationID }) {
+            if let held = $0.claims.values.first(where: { $0.allocationID == allocationID && $0.state == .assigned }) {
                 return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
             }
             if let other = $0.claims[resource] { return .unavailable(other) }
-            $0.claims[resource] = ResourceClaim(resource: resource, allocationID: allocationID, state: .assigned)
+            $0.claims[resource] = ResourceClaim(
+                resource: resource, allocationID: allocationID, state: .assigned, attempt: attempt)
             return .claimed
         }
     }

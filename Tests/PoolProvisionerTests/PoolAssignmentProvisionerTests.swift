@@ -194,3 +194,21 @@ struct PoolAssignmentProvisionerTests {
         #expect(vm.backendRef == "new-0")
     }
 }
+
+/// Attempt-scoped teardowns on the pool (DESIGN.md section 8).
+struct PoolAttemptTests {
+    @Test func aTeardownOfAnotherAttemptLeavesTheVMAssigned() async throws {
+        let ledger = MemoryClaimLedger()
+        let pool = PoolAssignmentProvisioner(
+            configuration: PoolAssignmentProvisionerConfiguration(reuse: .immediate), vms: [PoolVM(id: "vm-a")],
+            ledger: ledger, catalogStore: nil)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        #expect(try await ledger.claim("vm-a", for: "alloc-1", attempt: 4) == .claimed)
+        // A stale teardown of attempt 3 must not take attempt 4's VM...
+        try await pool.release(VmAllocation(allocationID: "alloc-1", backend: "pool", attempt: 3), logger: logger)
+        #expect(try await ledger.claim(of: "alloc-1")?.state == .assigned)
+        // ...attempt 4's own teardown does.
+        try await pool.release(VmAllocation(allocationID: "alloc-1", backend: "pool", attempt: 4), logger: logger)
+        #expect(try await ledger.claim(of: "alloc-1") == nil)
+    }
+}

@@ -23,6 +23,19 @@ public struct StoreClaimLedger: ClaimLedger {
         try await store.claimResource(namespace: namespace, resource: resource, allocationID: allocationID, now: Date())
     }
 
+    public func claim(_ resource: String, for allocationID: String, attempt: Int?) async throws -> ClaimOutcome {
+        guard let attempt else { return try await claim(resource, for: allocationID) }
+        guard
+            let outcome = try await store.claimResource(
+                namespace: namespace, resource: resource, allocationID: allocationID, attempt: attempt, now: Date())
+        else {
+            throw ProvisionerError(
+                code: .leaseLost, isRetryable: true, customerMessage: "The VM is being worked on elsewhere.",
+                operatorDetail: "attempt \(attempt) of \(allocationID) is no longer current; \(resource) not claimed")
+        }
+        return outcome
+    }
+
     public func claim(of allocationID: String) async throws -> ResourceClaim? {
         try await store.resourceClaim(namespace: namespace, allocationID: allocationID)
     }

@@ -122,6 +122,13 @@ public protocol Store: Sendable {
     /// claim per resource and one per allocation within a namespace, enforced by unique keys.
     func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
         -> ClaimOutcome
+    /// Claims a resource for the attempt `attempt` of an allocation, tagged with it: like
+    /// ``claimResource(namespace:resource:allocationID:now:)``, but in the same transaction only
+    /// while the allocation is `provisioning` at lease epoch `attempt`.
+    ///
+    /// - Returns: `nil` when that attempt is no longer the allocation's (nothing was claimed).
+    func claimResource(namespace: String, resource: String, allocationID: String, attempt: Int, now: Date)
+        async throws -> ClaimOutcome?
     /// The claim an allocation holds in a namespace, if any: its assigned claim, else the one it
     /// released last.
     func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim?

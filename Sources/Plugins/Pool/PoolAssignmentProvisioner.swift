@@ -87,7 +87,7 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
                 if let held = try await withLedger({ try await $0.claim(of: request.allocationID) }),
                     held.state == .assigned
                 {
-                    return allocation(for: held.resource, allocationID: request.allocationID)
+                    return allocation(for: held.resource, allocationID: request.allocationID, attempt: held.attempt)
                 }
                 if !rebuilt {
                     // Other replicas may have returned VMs; ask the ledger once before giving up.
@@ -100,7 +100,11 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
                     metadata: ["allocation.id": "\(request.allocationID)", "plan": "\(request.plan.name)"])
                 throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(request.plan.name)'")
             }
-            switch try await withLedger({ try await $0.claim(candidate.id, for: request.allocationID) }) {
+            // Fenced by the attempt: a cancelled call landing late claims nothing.
+            let outcome = try await withLedger({
+                try await $0.claim(candidate.id, for: request.allocationID, attempt: request.attempt)
+            })
+            switch outcome {
             case .claimed, .alreadyHeld:
                 // A refresh may have removed the VM or put it in maintenance meanwhile.
                 guard let current = snapshot.vm(candidate.id), current.status == .available else {
@@ -110,23 +114,27 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
                 logger.info(
                     "pool VM assigned",
                     metadata: ["allocation.id": "\(request.allocationID)", "vm.id": "\(current.id)"])
-                return allocation(for: current, allocationID: request.allocationID)
+                return allocation(for: current, allocationID: request.allocationID, attempt: request.attempt)
             case .unavailable:
                 continue
             case .allocationHoldsOther(let held):
                 freeList.withLock { $0.putBack(candidate) }
-                return allocation(for: held.resource, allocationID: request.allocationID)
+                return allocation(for: held.resource, allocationID: request.allocationID, attempt: held.attempt)
             }
         }
     }
 
     /// Releases the allocation's VM: at once (`reuse: immediate`) or into `cleaning` until its
-    /// release hook succeeded. Succeeds when the allocation holds no VM.
+    /// release hook succeeded. Succeeds when the allocation holds no VM. With an attempt and no
+    /// backend ref (the teardown of a failed attempt), only a VM that attempt claimed is released.
     public func release(_ allocation: VmAllocation, logger: Logger) async throws {
         guard let claim = try await withLedger({ try await $0.claim(of: allocation.allocationID) }),
             claim.state == .assigned
         else {
             return
+        }
+        if allocation.backendRef == nil, let attempt = allocation.attempt, let tag = claim.attempt, tag != attempt {
+            return  // another attempt's VM: not this teardown's to release
         }
         let metadata: Logger.Metadata = ["allocation.id": "\(allocation.allocationID)", "vm.id": "\(claim.resource)"]
         switch configuration.reuse {
@@ -183,21 +191,22 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     // MARK: - Helpers
 
     /// The allocation for a VM of the current pool, or a bare one when a refresh removed it.
-    func allocation(for vmID: String, allocationID: String) -> VmAllocation {
-        if let vm = snapshot.vm(vmID) { return allocation(for: vm, allocationID: allocationID) }
+    func allocation(for vmID: String, allocationID: String, attempt: Int? = nil) -> VmAllocation {
+        if let vm = snapshot.vm(vmID) { return allocation(for: vm, allocationID: allocationID, attempt: attempt) }
         return VmAllocation(
-            allocationID: allocationID, backend: Self.kind, backendRef: vmID, attributes: ["orphaned_from_pool": "true"]
-        )
+            allocationID: allocationID, backend: Self.kind, backendRef: vmID,
+            attributes: ["orphaned_from_pool": "true"],
+            attempt: attempt)
     }
 
-    func allocation(for vm: PoolVM, allocationID: String) -> VmAllocation {
+    func allocation(for vm: PoolVM, allocationID: String, attempt: Int? = nil) -> VmAllocation {
         var attributes: [String: String] = [:]
         if let name = vm.name { attributes["pool.name"] = name }
         if !vm.tags.isEmpty { attributes["pool.tags"] = vm.tags.joined(separator: ",") }
         return VmAllocation(
             allocationID: allocationID, backend: Self.kind, backendRef: vm.id, ipv4: vm.ipv4, ipv6: vm.ipv6,
             hostname: vm.name, sshHost: vm.sshHost ?? vm.ipv6 ?? vm.ipv4, sshPort: vm.sshPort ?? 22,
-            cockpitURL: vm.cockpitURL, attributes: attributes)
+            cockpitURL: vm.cockpitURL, attributes: attributes, attempt: attempt)
     }
 
     private func nextCandidate(plan: String) async throws -> PoolVM? {

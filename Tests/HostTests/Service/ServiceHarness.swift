@@ -205,6 +205,12 @@ struct FinalizeFailingStore: Store {
     {
         try await base.claimResource(namespace: namespace, resource: resource, allocationID: allocationID, now: now)
     }
+    func claimResource(namespace: String, resource: String, allocationID: String, attempt: Int, now: Date)
+        async throws -> ClaimOutcome?
+    {
+        try await base.claimResource(
+            namespace: namespace, resource: resource, allocationID: allocationID, attempt: attempt, now: now)
+    }
     func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
         try await base.resourceClaim(namespace: namespace, allocationID: allocationID)
     }

@@ -128,4 +128,36 @@ struct StoreFencingTests {
             #expect(held.resource == "vm-b")
         }
     }
+
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func aFencedClaimIsTakenOnlyByTheCurrentAttemptAndCarriesItsTag(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let order = try await StoreFixture.insert(StoreFixture.order(paid: false), into: store)
+            let now = Date()
+            let held = try #require(
+                try await store.claimWork(owner: "a", now: now, leaseUntil: now + 1, limit: 1).first)
+            // Not provisioning yet: no claim.
+            #expect(
+                try await store.claimResource(
+                    namespace: "pool", resource: "vm-a", allocationID: order.id, attempt: held.leaseEpoch, now: now)
+                    == nil)
+            try await StoreFixture.move(order.id, from: [.paid], .state(.provisioning), in: store)
+            #expect(
+                try await store.claimResource(
+                    namespace: "pool", resource: "vm-a", allocationID: order.id, attempt: held.leaseEpoch, now: now)
+                    == .claimed)
+            #expect(
+                try await store.resourceClaim(namespace: "pool", allocationID: order.id)?.attempt == held.leaseEpoch)
+            // Another attempt takes over: the first one's late claim takes nothing.
+            _ = try await store.claimWork(owner: "b", now: now + 2, leaseUntil: now + 60, limit: 1)
+            var superseded = AllocationChange()
+            superseded.lease = .claim(owner: "b", expiresAt: now + 60)
+            try await StoreFixture.move(order.id, from: [.provisioning], superseded, in: store)
+            #expect(
+                try await store.claimResource(
+                    namespace: "pool", resource: "vm-b", allocationID: order.id, attempt: held.leaseEpoch, now: now)
+                    == nil)
+            #expect(try await store.resourceClaim(namespace: "pool", resource: "vm-b") == nil)
+        }
+    }
 }

@@ -167,6 +167,7 @@ enum PostgresMigrations {
                 """
                 CREATE INDEX IF NOT EXISTS resource_claims_allocation_any ON resource_claims(namespace, allocation_id)
                 """,
+                "ALTER TABLE resource_claims ADD COLUMN IF NOT EXISTS attempt bigint",
             ]),
         Migration(
             version: 3, name: "reservation counting",

@@ -7,28 +7,60 @@ extension PostgresStore {
     public func claimResource(namespace: String, resource: String, allocationID: String, now: Date) async throws
         -> ClaimOutcome
     {
+        guard let outcome = try await claim(namespace, resource, allocationID, attempt: nil, now: now) else {
+            throw StoreError.unavailable("an unfenced claim of \(resource) was refused by a fence")
+        }
+        return outcome
+    }
+
+    public func claimResource(namespace: String, resource: String, allocationID: String, attempt: Int, now: Date)
+        async throws -> ClaimOutcome?
+    {
+        try await claim(namespace, resource, allocationID, attempt: attempt, now: now)
+    }
+
+    /// Claims, fenced by `attempt` when one is given; `nil` when the fence refused.
+    private func claim(_ namespace: String, _ resource: String, _ allocationID: String, attempt: Int?, now: Date)
+        async throws -> ClaimOutcome?
+    {
+        enum Attempt { case done(ClaimOutcome), fenced, again }
         let at = now.timeIntervalSince1970
         // Insert first and let the primary key (one claim per resource) and the unique index (one
-        // per allocation) decide between racing replicas; on a conflict, read who holds what. A
-        // conflicting claim released in between leaves nothing to read: then try again.
+        // assigned claim per allocation) decide between racing replicas; on a conflict, read who
+        // holds what. A conflicting claim released in between leaves nothing to read: try again.
         for _ in 0..<5 {
-            let outcome: ClaimOutcome? = try await transaction { c in
+            let result: Attempt = try await transaction { c in
+                if let attempt {
+                    // FOR SHARE: a claim of the allocation (which bumps its epoch) waits for this one.
+                    let rows = try await c.rows(
+                        "SELECT state, lease_epoch FROM allocations WHERE id = \(allocationID) FOR SHARE",
+                        logger: logger)
+                    guard let row = rows.first,
+                        try row.decode((String, Int).self) == (LaunchProofStatus.provisioning.rawValue, attempt)
+                    else { return .fenced }
+                }
                 let inserted = try await c.rows(
                     """
-                    INSERT INTO resource_claims (namespace, resource, allocation_id, state, note, claimed_at, updated_at)
-                    VALUES (\(namespace), \(resource), \(allocationID), \(ClaimState.assigned.rawValue), NULL, \(at), \(at))
+                    INSERT INTO resource_claims
+                        (namespace, resource, allocation_id, state, note, claimed_at, updated_at, attempt)
+                    VALUES (\(namespace), \(resource), \(allocationID), \(ClaimState.assigned.rawValue), NULL,
+                            \(at), \(at), \(attempt))
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, logger: logger)
-                if !inserted.isEmpty { return .claimed }
+                if !inserted.isEmpty { return .done(.claimed) }
                 if let held = try await Self.assignedClaim(namespace, allocationID: allocationID, c, logger) {
-                    return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
+                    return .done(held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held))
                 }
                 if let other = try await Self.claim(namespace, column: "resource", value: resource, c, logger) {
-                    return .unavailable(other)
+                    return .done(.unavailable(other))
                 }
-                return nil
+                return .again
             }
-            if let outcome { return outcome }
+            switch result {
+            case .done(let outcome): return outcome
+            case .fenced: return nil
+            case .again: continue
+            }
         }
         throw StoreError.unavailable("the claim of \(resource) kept conflicting with claims released at once")
     }
@@ -131,6 +163,6 @@ extension PostgresStore {
         }
         return ResourceClaim(
             resource: try r["resource"].decode(String.self), allocationID: try r["allocation_id"].decode(String.self),
-            state: state, note: try r["note"].decode(String?.self))
+            state: state, note: try r["note"].decode(String?.self), attempt: try r["attempt"].decode(Int?.self))
     }
 }

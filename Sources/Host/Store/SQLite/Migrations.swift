@@ -148,6 +148,7 @@ enum Migrations {
                     CREATE UNIQUE INDEX resource_claims_assigned ON resource_claims(namespace, allocation_id)
                         WHERE state = 'assigned';
                     CREATE INDEX resource_claims_allocation_any ON resource_claims(namespace, allocation_id);
+                    ALTER TABLE resource_claims ADD COLUMN attempt INTEGER;
                     """)
         }
         migrator.registerMigration("v6: reservation counting") { db in

@@ -7,23 +7,43 @@ extension SQLiteStore {
         -> ClaimOutcome
     {
         try await writer.write { db in
-            if let held = try Self.assignedClaim(db, namespace: namespace, allocationID: allocationID) {
-                return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
-            }
-            if let other = try Self.claim(db, namespace: namespace, column: "resource", value: resource) {
-                return .unavailable(other)
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO resource_claims (namespace, resource, allocation_id, state, note, claimed_at, updated_at)
-                    VALUES (?, ?, ?, ?, NULL, ?, ?)
-                    """,
-                arguments: [
-                    namespace, resource, allocationID, ClaimState.assigned.rawValue, now.timeIntervalSince1970,
-                    now.timeIntervalSince1970,
-                ])
-            return .claimed
+            try Self.claimResource(db, namespace, resource, allocationID, attempt: nil, now: now)
         }
+    }
+
+    public func claimResource(namespace: String, resource: String, allocationID: String, attempt: Int, now: Date)
+        async throws -> ClaimOutcome?
+    {
+        try await writer.write { db in
+            let current = try Row.fetchOne(
+                db, sql: "SELECT state, lease_epoch FROM allocations WHERE id = ?", arguments: [allocationID])
+            guard let current, current["state"] == LaunchProofStatus.provisioning.rawValue,
+                current["lease_epoch"] == attempt
+            else { return nil }
+            return try Self.claimResource(db, namespace, resource, allocationID, attempt: attempt, now: now)
+        }
+    }
+
+    private static func claimResource(
+        _ db: Database, _ namespace: String, _ resource: String, _ allocationID: String, attempt: Int?, now: Date
+    ) throws -> ClaimOutcome {
+        if let held = try assignedClaim(db, namespace: namespace, allocationID: allocationID) {
+            return held.resource == resource ? .alreadyHeld : .allocationHoldsOther(held)
+        }
+        if let other = try claim(db, namespace: namespace, column: "resource", value: resource) {
+            return .unavailable(other)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO resource_claims
+                    (namespace, resource, allocation_id, state, note, claimed_at, updated_at, attempt)
+                VALUES (?, ?, ?, ?, NULL, ?, ?, ?)
+                """,
+            arguments: [
+                namespace, resource, allocationID, ClaimState.assigned.rawValue, now.timeIntervalSince1970,
+                now.timeIntervalSince1970, attempt,
+            ])
+        return .claimed
     }
 
     public func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
@@ -124,6 +144,7 @@ extension SQLiteStore {
             throw StoreError.corruptRow("resource_claims.state has unknown value '\(raw)'")
         }
         return ResourceClaim(
-            resource: row["resource"], allocationID: row["allocation_id"], state: state, note: row["note"])
+            resource: row["resource"], allocationID: row["allocation_id"], state: state, note: row["note"],
+            attempt: row["attempt"])
     }
 }
