@@ -87,6 +87,15 @@ public struct ProvisioningService: Sendable {
         return try await drive(record, .workClaimed(open: open), actor: actor, requestID: requestID, logger: logger)
     }
 
+    /// Claims an allocation whose lease is free or expired (a new epoch fences out whoever held
+    /// it) and does whatever it needs next: recovery's and reconcile's way in.
+    public func takeOver(
+        _ record: AllocationRecord, actor: String, leaseOwner: String, logger: Logger
+    ) async throws -> AllocationRecord {
+        let claimed = try await drive(record, .takeOver, actor: actor, leaseOwner: leaseOwner, logger: logger)
+        return try await work(on: claimed, actor: actor, logger: logger)
+    }
+
     /// Decides `input` for `record`, commits it, runs its effect and goes on with the outcome
     /// until a decision has no effect.
     ///

@@ -23,7 +23,7 @@ extension ReconcileService {
                 let after = try await self.provisioning.drive(
                     record, .deadlinePassed(seconds: seconds, open: entries.filter(\.isOpen)), actor: "reconcile",
                     leaseOwner: "reconcile", logger: self.logger)
-                self.note("deadline_exceeded", report)
+                self.tally("deadline_exceeded", report)
                 self.logger.warning(
                     "allocation failed: deadline exceeded",
                     metadata: [
@@ -52,11 +52,10 @@ extension ReconcileService {
     func retryPendingTeardowns(now: Date, report: PassTally) async {
         let due = (try? await store.allocationsWithTeardownDue(now: now, limit: 1000)) ?? []
         await forEach(due) { record in
-            let claimed = try await self.provisioning.drive(
-                record, .takeOver, actor: "reconcile", leaseOwner: "reconcile", logger: self.logger)
-            let after = try await self.provisioning.work(on: claimed, actor: "reconcile", logger: self.logger)
-            report.withLock { $0.events["teardown_retried", default: 0] += 1 }
-            if !after.teardownPending { self.note("teardown_finished", report) }
+            let after = try await self.provisioning.takeOver(
+                record, actor: "reconcile", leaseOwner: "reconcile", logger: self.logger)
+            self.tally("teardown_retried", report)
+            if !after.teardownPending { self.tally("teardown_finished", report) }
         }
     }
 

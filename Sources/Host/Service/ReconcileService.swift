@@ -134,6 +134,12 @@ public final class ReconcileService: Service {
 
     func note(_ kind: String, _ report: PassTally) {
         metrics.lifecycleEvent(kind: kind)
+        tally(kind, report)
+    }
+
+    /// Counts an event in the pass's report only: for events a committed lifecycle decision wrote,
+    /// whose metric the committer already counted.
+    func tally(_ kind: String, _ report: PassTally) {
         report.withLock { $0.events[kind, default: 0] += 1 }
     }
 }

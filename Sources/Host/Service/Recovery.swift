@@ -112,9 +112,8 @@ public struct Recovery: Sendable {
         }
         let target = record.vm ?? VmAllocation(allocationID: id, backend: record.backend)
         let found = (try? await backend.status(target, logger: logger))?.powerState ?? .unknown
-        let claimed = try await provisioning.drive(
-            record, .takeOver, actor: "recovery", leaseOwner: "\(nodeID)/recovery", logger: logger)
-        let finished = try await provisioning.work(on: claimed, actor: "recovery", logger: logger)
+        let finished = try await provisioning.takeOver(
+            record, actor: "recovery", leaseOwner: "\(nodeID)/recovery", logger: logger)
         let detail = "\(record.state.rawValue) -> \(finished.state.rawValue); backend had: \(found)"
         switch record.state {
         case .paid, .provisioning:

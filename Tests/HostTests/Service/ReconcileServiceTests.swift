@@ -91,10 +91,14 @@ struct ReconcileServiceTests {
             _ = try await harness.backend.allocate(
                 AllocationRequest(allocationID: order.id, userID: "u", plan: PlanSpec(name: "trial", priceCents: 0)),
                 logger: harness.logger)
-            let service = reconcile(harness) { $0.provisioningDeadlineSeconds = 60 }
+            let service = reconcile(
+                harness, configure: { $0.provisioningDeadlineSeconds = 60 }, metrics: harness.metrics)
             #expect(await service.runPass().events.isEmpty)  // within the deadline
             let report = await service.runPass(now: Date().addingTimeInterval(61))
             #expect(report.events == ["deadline_exceeded": 1])
+            // Counted once, by the commit that wrote the event.
+            #expect(
+                harness.metrics.render().contains(#"provisioner_lifecycle_events_total{kind="deadline_exceeded"} 1"#))
             let after = try #require(try await harness.store.allocation(id: order.id))
             #expect(after.state == .failed)
             #expect(after.failureCode == "deadline_exceeded")

@@ -17,6 +17,8 @@ struct ServiceHarness {
     let signal: WorkSignal
     let orders: OrderService
     let provisioning: ProvisioningService
+    /// The metrics the services count into.
+    let metrics: ServiceMetrics
     var logger: Logger { Self.logger }
 
     /// Builds the services, runs `body`, then closes the store.
@@ -50,7 +52,7 @@ struct ServiceHarness {
                 store: store, backend: backend, configuration: configuration, signal: signal, metrics: metrics),
             provisioning: ProvisioningService(
                 store: store, backend: backend, plans: configuration.plans, metrics: metrics,
-                teardownBaseDelay: .milliseconds(1)))
+                teardownBaseDelay: .milliseconds(1)), metrics: metrics)
         do {
             let result = try await body(harness)
             try await sqlite.close()
