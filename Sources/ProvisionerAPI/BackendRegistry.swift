@@ -13,6 +13,8 @@ public struct BackendContext: Sendable {
     public var claims: (any ClaimLedger)?
     /// Durable storage for this backend's catalog, shared by replicas. `nil` as for ``claims``.
     public var catalog: (any CatalogStore)?
+    /// Which hosts may not receive new allocations; `nil` when the Host gave none (all may).
+    public var hostAvailability: (any HostAvailability)? = nil
 
     /// Creates a context.
     public init(

@@ -43,7 +43,9 @@ struct Startup {
         let dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
-        return Startup(dependencies: dependencies)
+        var withHosts = dependencies
+        withHosts.hostGlobalKey = try hostGlobalKey(configuration.hosts, environment: environment)
+        return Startup(dependencies: withHosts)
     }
 
     /// Opens the store `store.kind` selects. PostgreSQL connects lazily: `migrate()` reports an
@@ -94,6 +96,23 @@ struct Startup {
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         print("\(env) was not set; generated a \(what) for this demo run (shown once): \(token)")
         return token
+    }
+
+    /// Reads the global host-reporting key from `hosts.global_key_env`, when one is configured: it
+    /// must then be set and at least 32 characters long.
+    private static func hostGlobalKey(_ hosts: HostsConfiguration, environment: [String: String]) throws -> String? {
+        guard let env = hosts.globalKeyEnv else { return nil }
+        guard let value = environment[env], !value.isEmpty else {
+            throw StartupError(
+                message: "hosts.global_key_env names \(env), which is not set; set it or remove the key",
+                exitCode: exitCodeBadConfig)
+        }
+        guard value.count >= 32 else {
+            throw StartupError(
+                message: "\(env) is set but shorter than 32 characters; use a long random global host key",
+                exitCode: exitCodeBadConfig)
+        }
+        return value
     }
 
     /// Reads the dashboard link key from its env var. A missing one is not fatal, with any

@@ -29,6 +29,7 @@ public enum LinkedBackends {
         if let store {
             context.claims = StoreClaimLedger(store: store, namespace: selection.backend, logger: logger)
             context.catalog = StoreCatalogStore(store: store, namespace: selection.backend)
+            context.hostAvailability = StoreHostAvailability(store: store, configuration: configuration.hosts)
         } else {
             context.claims = UnopenedClaimLedger()
             context.catalog = UnopenedClaimLedger()

@@ -13,6 +13,7 @@ extension HostConfiguration {
         self.init(source: root.source)
         let map = try root.mapping(allowing: [
             "server", "store", "provisioner", "plans", "limits", "launch_proof", "reconcile", "worker",
+            "hosts",
         ])
         if let node = map.node("server") { server = try ServerConfiguration(decoding: node) }
         if let node = map.node("store") { store = try StoreConfiguration(decoding: node) }
@@ -24,6 +25,7 @@ extension HostConfiguration {
         if let node = map.node("launch_proof") { launchProof = try LaunchProofConfiguration(decoding: node) }
         if let node = map.node("reconcile") { reconcile = try ReconcileConfiguration(decoding: node) }
         if let node = map.node("worker") { worker = try WorkerConfiguration(decoding: node) }
+        if let node = map.node("hosts") { hosts = try HostsConfiguration(decoding: node) }
     }
 
     static func decodePlans(_ node: ConfigNode) throws -> [String: PlanSpec] {

@@ -21,6 +21,8 @@ public struct HostConfiguration: Sendable {
     public var reconcile: ReconcileConfiguration
     /// `worker:` — the background provisioning worker.
     public var worker: WorkerConfiguration
+    /// `hosts:` — host reports and the dead-man's switch.
+    public var hosts: HostsConfiguration = .init()
     /// The file the configuration came from.
     public var source: String
 

@@ -74,7 +74,7 @@ public struct APIError: Error, Sendable {
         switch code {
         case .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
-        case .forbidden, .linkExpired: .forbidden
+        case .forbidden, .linkExpired, .hostMismatch: .forbidden
         case .notFound: .notFound
         case .conflict, .stateConflict, .idempotencyConflict, .leaseLost: .conflict
         case .payloadTooLarge: .contentTooLarge
@@ -94,6 +94,7 @@ public struct APIError: Error, Sendable {
         case .invalidRequest: "fix the request as the message says; do not retry unchanged"
         case .unauthorized, .forbidden: "check the bearer token; do not retry with the same credentials"
         case .linkExpired: "ask the service for a new dashboard link; do not retry this one"
+        case .hostMismatch: "report with the host_id the API key was minted for; do not retry unchanged"
         case .notFound: "check the id or route; do not retry"
         case .idempotencyConflict: "use a new Idempotency-Key for a different request, or resend the original body"
         case .stateConflict, .conflict, .leaseLost:

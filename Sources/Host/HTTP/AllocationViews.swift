@@ -30,9 +30,11 @@ enum AllocationViews {
     ///   - forgeID: The user's forge id from the user record (`null` when none).
     ///   - events: The audit events, for the single-VM view.
     ///   - lifecycleEvents: The lifecycle events, for the single-VM view.
+    ///   - host: The host the VM runs on and its health now, when its backend names one; `nil`
+    ///     writes `host` and `host_health` as `null`.
     static func full(
         _ record: AllocationRecord, forgeID: String?, events: [AuditEvent]? = nil,
-        lifecycleEvents: [LifecycleEvent]? = nil
+        lifecycleEvents: [LifecycleEvent]? = nil, host: (id: String, health: HostHealth)? = nil
     ) -> JSONValue {
         let vm = record.vm
         var pairs: [(String, JSONValue)] = [
@@ -74,6 +76,8 @@ enum AllocationViews {
             ("updated_at", .date(record.updatedAt)),
             ("provisioned_at", .date(record.provisionedAt)),
             ("released_at", .date(record.releasedAt)),
+            ("host", .string(host?.id ?? record.hostID)),
+            ("host_health", .string(host?.health.rawValue)),
         ]
         if let events {
             pairs.append(
@@ -100,6 +104,7 @@ enum AllocationViews {
             ("id", event.id.map { .int(Int($0)) } ?? .null), ("at", .date(event.at)), ("kind", .string(event.kind)),
             ("vm_id", .string(event.allocationID)), ("backend", .string(event.backend)),
             ("backend_ref", .string(event.backendRef)), ("detail", .string(event.detail)),
+            ("host_id", .string(event.hostID)),
         ])
     }
 }

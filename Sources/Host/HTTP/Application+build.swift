@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Hummingbird
 public import Logging
 public import ProvisionerAPI
@@ -18,6 +18,10 @@ public struct HostDependencies: Sendable {
     public var signal: WorkSignal
     /// What the last reconcile pass found tagged as ours with no active allocation.
     public var orphans: OrphanRegistry
+    /// The global host-reporting key (the value of `hosts.global_key_env`), if any.
+    public var hostGlobalKey: String? = nil
+    /// The clock host health is judged by; tests inject one.
+    public var now: @Sendable () -> Date = Date.init
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
@@ -74,6 +78,18 @@ public struct HostDependencies: Sendable {
         DashboardLinkSigner(secret: dashboardSecret, ttlSeconds: configuration.server.dashboardLinkTTLSeconds)
     }
 
+    /// The dead-man's switch over these dependencies.
+    public var hostHealthChecker: HostHealthChecker {
+        HostHealthChecker(
+            store: store, configuration: configuration.hosts, metrics: metrics, backendName: backend.name,
+            logger: logger, now: now)
+    }
+
+    /// The host health shown beside allocations on service and admin views.
+    var hostHealthLookup: HostHealthLookup {
+        HostHealthLookup(store: store, configuration: configuration.hosts, now: now)
+    }
+
     /// The resolver `launch_proof.dns_aaaa.resolver` names.
     var resolver: any AAAAResolving {
         let launchProof = configuration.launchProof
@@ -90,8 +106,10 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         .register(on: router)
     let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
     AdminRoutes(store: dependencies.store, adminAuth: adminAuth).register(on: router)
-    AdminAllocationRoutes(store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend))
-        .register(on: router)
+    AdminAllocationRoutes(
+        store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend),
+        hostHealth: dependencies.hostHealthLookup
+    ).register(on: router)
     DashboardRoutes(
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
@@ -102,7 +120,15 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
         serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
-        maxBodyBytes: dependencies.configuration.server.maxBodyBytes
+        maxBodyBytes: dependencies.configuration.server.maxBodyBytes, hostHealth: dependencies.hostHealthLookup
+    ).register(on: router)
+    HostAdminRoutes(
+        store: dependencies.store, adminAuth: adminAuth, configuration: dependencies.configuration.hosts,
+        maxBodyBytes: dependencies.configuration.server.maxBodyBytes, now: dependencies.now
+    ).register(on: router)
+    HostReportRoutes(
+        store: dependencies.store, configuration: dependencies.configuration.hosts,
+        globalKey: dependencies.hostGlobalKey, now: dependencies.now
     ).register(on: router)
     return router
 }
@@ -126,6 +152,7 @@ public func buildApplication(
         orphans: dependencies.orphans, logger: dependencies.logger)
     let server = dependencies.configuration.server
     var services: [any Service] = [worker, reconcile]
+    services.append(dependencies.hostHealthChecker)
     if let backend = dependencies.backend as? any BackgroundWorking {
         services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
     }

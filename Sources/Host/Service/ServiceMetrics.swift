@@ -41,6 +41,14 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
+    /// Sets how many hosts are in each health (every health is reported, absent ones as 0).
+    func hosts(byHealth counts: [HostHealth: Int]) {
+        for health in HostHealth.allCases {
+            registry.makeGauge(name: "provisioner_hosts", labels: [("health", health.rawValue)])
+                .set(Int64(counts[health] ?? 0))
+        }
+    }
+
     /// Renders every metric in the Prometheus text format.
     public func render() -> String {
         var buffer: [UInt8] = []

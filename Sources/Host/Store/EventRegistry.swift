@@ -85,6 +85,13 @@ public enum EventRegistry {
             "lease.lost", .audit,
             "A worker's write was refused because another attempt took over the allocation; the stale worker "
                 + "stopped and tore nothing down."),
+        .init(
+            "host.minted", .audit,
+            "An operator minted a host id and its API key (shown once, stored as its SHA-256)."),
+        .init(
+            "host.blocked", .audit,
+            "An operator blocked a host: its reports are still accepted, its pool VMs are not handed out."),
+        .init("host.unblocked", .audit, "An operator unblocked a host."),
     ]
 
     /// What a ledger writes in each namespace, one kind per ``ClaimState`` plus `vm_freed`.
@@ -144,5 +151,13 @@ public enum EventRegistry {
             "attempt_superseded", .lifecycle,
             "A re-driven allocation found an earlier attempt that never finished and rolled it back before "
                 + "starting anew."),
+        .init(
+            "host_stale", .lifecycle,
+            "A host sent no report for hosts.stale_after_s; its pool VMs are not handed out until it reports."),
+        .init(
+            "host_down", .lifecycle,
+            "A host sent no report for hosts.down_after_s; written for the host and for each active allocation "
+                + "on it."),
+        .init("host_recovered", .lifecycle, "A stale or down host reported again."),
     ]
 }

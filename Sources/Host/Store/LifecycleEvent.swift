@@ -16,10 +16,12 @@ public struct LifecycleEvent: Sendable, Equatable {
     public var backendRef: String?
     /// Operator-facing detail; never served on a public route.
     public var detail: String?
+    /// The host the event is about (`host_stale`, `host_down`, `host_recovered`), if any.
+    public var hostID: String?
 
     public init(
         id: Int64? = nil, at: Date, kind: String, allocationID: String?, backend: String, backendRef: String? = nil,
-        detail: String? = nil
+        detail: String? = nil, hostID: String? = nil
     ) {
         self.id = id
         self.at = at
@@ -28,6 +30,7 @@ public struct LifecycleEvent: Sendable, Equatable {
         self.backend = backend
         self.backendRef = backendRef
         self.detail = detail
+        self.hostID = hostID
         // A new event (no id yet) must have a registered kind; one read back from the store may
         // carry a kind an older release wrote.
         if id == nil { EventRegistry.assertRegistered(kind, as: .lifecycle) }
@@ -38,9 +41,11 @@ public struct LifecycleEvent: Sendable, Equatable {
 public struct LifecycleEventFilter: Sendable, Equatable {
     public var allocationID: String?
     public var kind: String?
+    public var hostID: String?
 
-    public init(allocationID: String? = nil, kind: String? = nil) {
+    public init(allocationID: String? = nil, kind: String? = nil, hostID: String? = nil) {
         self.allocationID = allocationID
         self.kind = kind
+        self.hostID = hostID
     }
 }

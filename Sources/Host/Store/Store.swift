@@ -32,8 +32,9 @@ public enum TransitionOutcome: Sendable, Equatable {
 /// Where allocations, the journal and the audit log live.
 ///
 /// Exposes domain types only, so SQLite and PostgreSQL implementations pass one shared test
-/// suite. Every method commits before returning; each is one transaction.
-public protocol Store: Sendable {
+/// suite. Every method commits before returning; each is one transaction. Hosts, guests and
+/// host reports are in ``HostStore``.
+public protocol Store: HostStore {
     /// Creates or upgrades the schema. Additive and idempotent.
     func migrate() async throws
     /// Proves the store answers (for `/readyz`).

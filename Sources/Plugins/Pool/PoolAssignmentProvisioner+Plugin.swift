@@ -16,7 +16,7 @@ extension PoolAssignmentProvisioner {
         context.logger.info("pool backend ready", metadata: ["pool.size": "\(vms.count)"])
         return PoolAssignmentProvisioner(
             configuration: configuration, vms: vms, ledger: claims, catalogStore: context.catalog,
-            environment: context.environment)
+            environment: context.environment, hostAvailability: context.hostAvailability)
     }
 
     /// Reads the pool from the first source that gives one: the env var, the file, the inline list.

@@ -13,6 +13,8 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
 {
     /// The backend kind in config.
     public static let kind = "pool"
+    /// The allocation attribute naming the host a pool VM runs on.
+    public static let hostAttribute = "pool.host"
 
     /// `pool`.
     public var name: String { Self.kind }
@@ -24,6 +26,8 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
 
     let ledger: any ClaimLedger
     let catalogStore: (any CatalogStore)?
+    /// Which hosts' VMs are not handed out; `nil` when the Host gave none.
+    let hostAvailability: (any HostAvailability)?
     let environment: [String: String]
     /// The pool, replaced whole by a refresh (the reader-writer box).
     let pool: ReadWriteLockedValue<PoolSnapshot>
@@ -47,13 +51,16 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     ///   - ledger: Where claims are recorded.
     ///   - catalogStore: Where the catalog is shared with replicas; `nil` keeps it in memory only.
     ///   - environment: For the hook's token env var.
+    ///   - hostAvailability: Which hosts' VMs are not handed out; `nil` hands out VMs on any host.
     public init(
         configuration: PoolAssignmentProvisionerConfiguration, vms: [PoolVM], ledger: any ClaimLedger,
-        catalogStore: (any CatalogStore)?, environment: [String: String] = [:]
+        catalogStore: (any CatalogStore)?, environment: [String: String] = [:],
+        hostAvailability: (any HostAvailability)? = nil
     ) {
         self.configuration = configuration
         self.ledger = ledger
         self.catalogStore = catalogStore
+        self.hostAvailability = hostAvailability
         self.environment = environment
         pool = ReadWriteLockedValue(PoolSnapshot(generation: 0, vms: vms))
         freeList = Mutex(PoolFreeList())
@@ -177,9 +184,10 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
         if freeList.withLock({ $0.generation }) != snapshot.generation {
             try await rebuildFreeList(logger: logger)
         }
-        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        let unavailable = try await unavailableHosts()
+        if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) { return true }
         try await rebuildFreeList(logger: logger)
-        if freeList.withLock({ $0.contains(servingPlan: plan.name) }) { return true }
+        if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) { return true }
         throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
     }
 
@@ -203,6 +211,7 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
         var attributes: [String: String] = [:]
         if let name = vm.name { attributes["pool.name"] = name }
         if !vm.tags.isEmpty { attributes["pool.tags"] = vm.tags.joined(separator: ",") }
+        if let host = vm.host { attributes[Self.hostAttribute] = host }
         return VmAllocation(
             allocationID: allocationID, backend: Self.kind, backendRef: vm.id, ipv4: vm.ipv4, ipv6: vm.ipv6,
             hostname: vm.name, sshHost: vm.sshHost ?? vm.ipv6 ?? vm.ipv4, sshPort: vm.sshPort ?? 22,
@@ -214,7 +223,20 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
         if freeList.withLock({ $0.generation }) != current {
             try await rebuildFreeList(logger: nil)
         }
-        return freeList.withLock { $0.take(servingPlan: plan) }
+        let unavailable = try await unavailableHosts()
+        return freeList.withLock { $0.take(servingPlan: plan, unavailableHosts: unavailable) }
+    }
+
+    /// The hosts whose VMs are not handed out now (stale, down or blocked), read once per pick.
+    ///
+    /// - Throws: ``ProvisionerError`` `backend_unavailable` when they cannot be read.
+    func unavailableHosts() async throws -> Set<String> {
+        guard let hostAvailability else { return [] }
+        do {
+            return try await hostAvailability.unavailableHosts()
+        } catch {
+            throw ProvisionerError.backendUnavailable("the pool could not read host health: \(error)")
+        }
     }
 
     /// Puts a released VM back on the free list if the current pool still offers it.

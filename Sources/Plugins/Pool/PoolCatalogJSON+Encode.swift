@@ -45,6 +45,7 @@ extension PoolVM {
         }
         out.append("{")
         string("cockpit_url", cockpitURL)
+        string("host", host)
         string("id", id)
         string("ipv4", ipv4)
         string("ipv6", ipv6)

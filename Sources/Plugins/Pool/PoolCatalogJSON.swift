@@ -106,6 +106,7 @@ extension PoolVM {
         cockpitURL = try container.decodeIfPresent(String.self, forKey: .cockpitURL)
         plans = try container.decodeIfPresent([String].self, forKey: .plans)
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        host = try container.decodeIfPresent(String.self, forKey: .host)
         let rawStatus = try container.decodeIfPresent(String.self, forKey: .status) ?? Status.available.rawValue
         guard let status = Status(rawValue: rawStatus) else {
             throw DecodingError.dataCorrupted(

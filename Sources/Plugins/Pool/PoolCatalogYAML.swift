@@ -37,6 +37,7 @@ enum PoolCatalogYAML {
             cockpitURL: try map.string(PoolVM.CodingKeys.cockpitURL.rawValue),
             plans: try map.node(PoolVM.CodingKeys.plans.rawValue)?.asList { try $0.asString() },
             tags: try map.node(PoolVM.CodingKeys.tags.rawValue)?.asList { try $0.asString() } ?? [],
-            status: status)
+            status: status,
+            host: try map.string(PoolVM.CodingKeys.host.rawValue))
     }
 }

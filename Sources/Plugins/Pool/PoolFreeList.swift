@@ -22,12 +22,12 @@ struct PoolFreeList: Sendable {
 
     var count: Int { stack.count }
 
-    /// Takes the next free VM that serves `plan`.
-    mutating func take(servingPlan plan: String) -> PoolVM? {
+    /// Takes the next free VM that serves `plan` and whose host is not in `unavailableHosts`.
+    mutating func take(servingPlan plan: String, unavailableHosts: Set<String> = []) -> PoolVM? {
         var skipped: [PoolVM] = []
         defer { stack.append(contentsOf: skipped.reversed()) }
         while let vm = stack.popLast() {
-            if vm.serves(plan: plan) {
+            if vm.serves(plan: plan), !vm.isOn(unavailableHosts) {
                 members.remove(vm.id)
                 return vm
             }
@@ -36,9 +36,9 @@ struct PoolFreeList: Sendable {
         return nil
     }
 
-    /// Whether a free VM serves `plan` (without taking it).
-    func contains(servingPlan plan: String) -> Bool {
-        stack.reversed().contains { $0.serves(plan: plan) }
+    /// Whether a free VM serves `plan` on an available host (without taking it).
+    func contains(servingPlan plan: String, unavailableHosts: Set<String> = []) -> Bool {
+        stack.reversed().contains { $0.serves(plan: plan) && !$0.isOn(unavailableHosts) }
     }
 
     /// Puts a VM back (a candidate not used, or a VM released to the pool).
@@ -46,4 +46,9 @@ struct PoolFreeList: Sendable {
         guard members.insert(vm.id).inserted else { return }
         stack.append(vm)
     }
+}
+
+extension PoolVM {
+    /// Whether the VM names a host in `hosts`.
+    func isOn(_ hosts: Set<String>) -> Bool { host.map(hosts.contains) ?? false }
 }

@@ -21,12 +21,15 @@ public struct PoolVM: Sendable, Hashable, Codable {
     public var plans: [String]?
     public var tags: [String]
     public var status: Status
+    /// The id of the host the VM runs on (`/admin/hosts`), if named: the VM is not handed out while
+    /// that host is stale, down or blocked.
+    public var host: String?
 
     /// Creates a pool VM.
     public init(
         id: String, name: String? = nil, ipv4: String? = nil, ipv6: String? = nil, sshHost: String? = nil,
         sshPort: Int? = nil, cockpitURL: String? = nil, plans: [String]? = nil, tags: [String] = [],
-        status: Status = .available
+        status: Status = .available, host: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -38,6 +41,7 @@ public struct PoolVM: Sendable, Hashable, Codable {
         self.plans = plans
         self.tags = tags
         self.status = status
+        self.host = host
     }
 
     /// Whether the VM serves `plan`.
@@ -48,6 +52,6 @@ public struct PoolVM: Sendable, Hashable, Codable {
         case sshHost = "ssh_host"
         case sshPort = "ssh_port"
         case cockpitURL = "cockpit_url"
-        case plans, tags, status
+        case plans, tags, status, host
     }
 }

@@ -61,7 +61,7 @@ enum AdminPages {
             <thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead>
             <tbody>
             {{#rows}}
-            <tr><td><code>{{vm_id}}</code></td><td>{{user_id}}</td><td>{{plan}}</td><td>{{backend}}</td><td>{{state}}{{#orphaned}}<span class="badge">orphaned_from_pool</span>{{/orphaned}}{{#teardown_pending}}<span class="badge">teardown_pending</span>{{/teardown_pending}}</td><td>{{payment}}</td><td><code>{{backend_ref}}</code></td><td>{{ipv4}}</td><td>{{ipv6}}</td><td>{{ssh}}</td><td>{{created_at}}</td><td>{{updated_at}}</td><td>{{#cockpit}}<a href="{{cockpit}}" rel="noopener noreferrer">Open →</a>{{/cockpit}}{{^cockpit}}—{{/cockpit}}</td></tr>
+            <tr><td><code>{{vm_id}}</code></td><td>{{user_id}}</td><td>{{plan}}</td><td>{{backend}}</td><td>{{state}}{{#orphaned}}<span class="badge">orphaned_from_pool</span>{{/orphaned}}{{#teardown_pending}}<span class="badge">teardown_pending</span>{{/teardown_pending}}{{#host_health}}<span class="badge">host {{host_health}}</span>{{/host_health}}</td><td>{{payment}}</td><td><code>{{backend_ref}}</code></td><td>{{ipv4}}</td><td>{{ipv6}}</td><td>{{ssh}}</td><td>{{created_at}}</td><td>{{updated_at}}</td><td>{{#cockpit}}<a href="{{cockpit}}" rel="noopener noreferrer">Open →</a>{{/cockpit}}{{^cockpit}}—{{/cockpit}}</td></tr>
             {{/rows}}
             {{^rows}}<tr><td colspan="13">No allocations match.</td></tr>{{/rows}}
             </tbody></table>

@@ -10,6 +10,8 @@ struct AdminAllocationRoutes {
     let store: any Store
     let adminAuth: BearerAuthenticator
     let orphans: OrphanReport
+    /// The host health shown beside an allocation whose VM names a host.
+    let hostHealth: HostHealthLookup
 
     /// The table's columns, in order.
     static let columns = [
@@ -31,6 +33,7 @@ struct AdminAllocationRoutes {
         let records = try await store.allocations(matching: query.filter, limit: query.limit, offset: query.offset)
         let orphaned = try await orphans.orphanedAllocations()
         let nextOffset = records.count == query.limit ? query.offset + query.limit : nil
+        let healths = records.contains { $0.hostID != nil } ? try await hostHealth.all() : [:]
         if json {
             var forgeIDs: [String: String?] = [:]
             var items: [JSONValue] = []
@@ -38,7 +41,8 @@ struct AdminAllocationRoutes {
                 if forgeIDs[record.userID] == nil {
                     forgeIDs[record.userID] = .some(try await store.user(id: record.userID)?.forgeID)
                 }
-                let view = AllocationViews.full(record, forgeID: forgeIDs[record.userID] ?? nil)
+                let view = AllocationViews.full(
+                    record, forgeID: forgeIDs[record.userID] ?? nil, host: hostHealth.host(of: record, in: healths))
                 guard case .object(var pairs) = view else { continue }
                 pairs.append(("orphaned_from_pool", JSONValue.bool(orphaned[record.id] != nil)))
                 items.append(.object(pairs))
@@ -52,7 +56,13 @@ struct AdminAllocationRoutes {
             "states": LaunchProofStatus.allCases.map { state -> [String: Any] in
                 ["name": state.rawValue, "selected": query.filter.state == state]
             },
-            "rows": records.map { Self.row($0, orphaned: orphaned[$0.id] != nil) },
+            "rows": records.map { record in
+                var row = Self.row(record, orphaned: orphaned[record.id] != nil)
+                if let health = hostHealth.host(of: record, in: healths)?.health, health == .stale || health == .down {
+                    row["host_health"] = health.rawValue
+                }
+                return row
+            },
             "next_page": nextOffset.map { query.pagePath(offset: $0) } ?? false,
         ]
         return HTMLResponse.make(AdminPages.allocations.render(page))

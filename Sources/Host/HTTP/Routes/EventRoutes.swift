@@ -25,7 +25,8 @@ struct EventRoutes {
     private func events(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
         let query = AdminListQuery(request)
-        let filter = LifecycleEventFilter(allocationID: query.text("vm_id"), kind: query.text("kind"))
+        let filter = LifecycleEventFilter(
+            allocationID: query.text("vm_id"), kind: query.text("kind"), hostID: query.text("host_id"))
         let limit = try query.limit()
         let events = try await store.lifecycleEvents(matching: filter, limit: limit, beforeID: try query.before())
         let nextBefore = events.count == limit ? events.last?.id : nil

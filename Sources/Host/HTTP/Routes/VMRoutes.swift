@@ -10,6 +10,8 @@ struct VMRoutes {
     let store: any Store
     let serviceAuth: BearerAuthenticator
     let maxBodyBytes: Int
+    /// The host health shown beside an allocation whose VM names a host.
+    let hostHealth: HostHealthLookup
 
     static let createFields = ["user_id", "plan", "hostname", "ssh_keys", "open_ports", "metadata", "forge_id"]
     static let paymentFields = ["status", "reference"]
@@ -108,10 +110,18 @@ struct VMRoutes {
         let userID = try context.parameters.require("user")
         let records = try await orders.allocations(userID: userID)
         let forgeID = try await orders.forgeID(userID: userID)
+        let healths = records.contains { $0.hostID != nil } ? try await hostHealth.all() : [:]
         return JSONResponse.make(
             .ok,
             .object([
-                ("vms", .array(records.map { AllocationViews.full($0, forgeID: forgeID) })),
+                (
+                    "vms",
+                    .array(
+                        records.map {
+                            AllocationViews.full(
+                                $0, forgeID: forgeID, host: hostHealth.host(of: $0, in: healths))
+                        })
+                ),
                 ("forge_id", .string(forgeID)),
             ]))
     }
@@ -122,7 +132,7 @@ struct VMRoutes {
     ) async throws -> JSONValue {
         AllocationViews.full(
             record, forgeID: try await orders.forgeID(userID: record.userID), events: events,
-            lifecycleEvents: lifecycleEvents)
+            lifecycleEvents: lifecycleEvents, host: try await hostHealth.host(of: record))
     }
 
     private func bodyBytes(_ request: Request) async throws -> [UInt8] {

@@ -179,6 +179,68 @@ enum PostgresMigrations {
                     WHERE deleted_at IS NULL
                 """
             ]),
+        Migration(
+            version: 4, name: "hosts, guests, host reports",
+            statements: [
+                // Hosts report in (DESIGN.md section 10). Operator-owned columns are never written by
+                // a report; `health` is the announced health, moved only by compare-and-set.
+                """
+                CREATE TABLE IF NOT EXISTS hosts (
+                    host_id text PRIMARY KEY,
+                    label text NOT NULL,
+                    owner text,
+                    labels text NOT NULL DEFAULT '{}',
+                    blocked boolean NOT NULL DEFAULT false,
+                    key_hash text NOT NULL,
+                    desired_json text,
+                    desired_generation bigint NOT NULL DEFAULT 0,
+                    created_at double precision NOT NULL,
+                    updated_at double precision NOT NULL,
+                    agent_version text,
+                    hostname text,
+                    last_report_at double precision,
+                    last_report_id bigint,
+                    health text NOT NULL DEFAULT 'never_reported',
+                    health_changed_at double precision
+                )
+                """,
+                "CREATE UNIQUE INDEX IF NOT EXISTS hosts_key_hash ON hosts(key_hash)",
+                """
+                CREATE TABLE IF NOT EXISTS host_reports (
+                    id bigserial PRIMARY KEY,
+                    host_id text NOT NULL REFERENCES hosts(host_id),
+                    received_at double precision NOT NULL,
+                    reported_at double precision NOT NULL,
+                    agent_version text NOT NULL,
+                    hostname text,
+                    cpu_percent double precision,
+                    mem_percent double precision,
+                    disk_percent double precision,
+                    uptime_s bigint,
+                    guest_total bigint NOT NULL,
+                    guest_running bigint NOT NULL,
+                    cloudflared_status text,
+                    body text NOT NULL
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS host_reports_host ON host_reports(host_id, id)",
+                "CREATE INDEX IF NOT EXISTS host_reports_received ON host_reports(received_at)",
+                """
+                CREATE TABLE IF NOT EXISTS guests (
+                    guest_id text PRIMARY KEY,
+                    host_id text NOT NULL REFERENCES hosts(host_id),
+                    vmid text NOT NULL CHECK (length(vmid) BETWEEN 1 AND 128),
+                    name text,
+                    status text,
+                    controller_version text,
+                    spec text,
+                    updated_at double precision NOT NULL
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS guests_host ON guests(host_id, vmid)",
+                "ALTER TABLE lifecycle_events ADD COLUMN IF NOT EXISTS host_id text",
+                "CREATE INDEX IF NOT EXISTS lifecycle_events_host ON lifecycle_events(host_id, id)",
+            ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

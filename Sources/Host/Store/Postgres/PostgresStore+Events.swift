@@ -16,6 +16,7 @@ extension PostgresStore {
         var conditions = PostgresFilter()
         conditions.add("allocation_id", equals: filter.allocationID)
         conditions.add("kind", equals: filter.kind)
+        conditions.add("host_id", equals: filter.hostID)
         if let beforeID { conditions.add("id < \(conditions.bind(beforeID))") }
         let limit = conditions.bind(max(1, limit))
         let sql = "SELECT * FROM lifecycle_events \(conditions.whereClause) ORDER BY id DESC LIMIT \(limit)"
@@ -48,9 +49,9 @@ extension PostgresStore {
     static func insert(_ event: LifecycleEvent, _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.query(
             """
-            INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail)
+            INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail, host_id)
             VALUES (\(event.at.timeIntervalSince1970), \(event.kind), \(event.allocationID), \(event.backend),
-                    \(event.backendRef), \(event.detail))
+                    \(event.backendRef), \(event.detail), \(event.hostID))
             """, logger: logger)
     }
 
@@ -60,7 +61,7 @@ extension PostgresStore {
             id: try r["id"].decode(Int64.self), at: Date(timeIntervalSince1970: try r["at"].decode(Double.self)),
             kind: try r["kind"].decode(String.self), allocationID: try r["allocation_id"].decode(String?.self),
             backend: try r["backend"].decode(String.self), backendRef: try r["backend_ref"].decode(String?.self),
-            detail: try r["detail"].decode(String?.self))
+            detail: try r["detail"].decode(String?.self), hostID: try r["host_id"].decode(String?.self))
     }
 
     fileprivate static func userRecord(row: PostgresRow) throws -> UserRecord {

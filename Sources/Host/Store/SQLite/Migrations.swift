@@ -160,6 +160,69 @@ enum Migrations {
                         WHERE deleted_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v7: hosts, guests, host reports") { db in
+            // Hosts report in (DESIGN.md section 10). Operator-owned columns (label, owner, labels,
+            // blocked, desired_json, desired_generation, updated_at) are never written by a report;
+            // a report writes only the reality columns (agent_version, hostname, last_report_at,
+            // last_report_id). `health` is the health the dead-man's switch last announced, moved
+            // only by compare-and-set. Lifecycle events may name a host.
+            try db.execute(
+                sql: """
+                    CREATE TABLE hosts (
+                        host_id TEXT PRIMARY KEY NOT NULL,
+                        label TEXT NOT NULL,
+                        owner TEXT,
+                        labels TEXT NOT NULL DEFAULT '{}',
+                        blocked INTEGER NOT NULL DEFAULT 0,
+                        key_hash TEXT NOT NULL,
+                        desired_json TEXT,
+                        desired_generation INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        agent_version TEXT,
+                        hostname TEXT,
+                        last_report_at REAL,
+                        last_report_id INTEGER,
+                        health TEXT NOT NULL DEFAULT 'never_reported',
+                        health_changed_at REAL
+                    );
+                    CREATE UNIQUE INDEX hosts_key_hash ON hosts(key_hash);
+
+                    CREATE TABLE host_reports (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        host_id TEXT NOT NULL REFERENCES hosts(host_id),
+                        received_at REAL NOT NULL,
+                        reported_at REAL NOT NULL,
+                        agent_version TEXT NOT NULL,
+                        hostname TEXT,
+                        cpu_percent REAL,
+                        mem_percent REAL,
+                        disk_percent REAL,
+                        uptime_s INTEGER,
+                        guest_total INTEGER NOT NULL,
+                        guest_running INTEGER NOT NULL,
+                        cloudflared_status TEXT,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX host_reports_host ON host_reports(host_id, id);
+                    CREATE INDEX host_reports_received ON host_reports(received_at);
+
+                    CREATE TABLE guests (
+                        guest_id TEXT PRIMARY KEY NOT NULL,
+                        host_id TEXT NOT NULL REFERENCES hosts(host_id),
+                        vmid TEXT NOT NULL CHECK (length(vmid) BETWEEN 1 AND 128),
+                        name TEXT,
+                        status TEXT,
+                        controller_version TEXT,
+                        spec TEXT,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX guests_host ON guests(host_id, vmid);
+
+                    ALTER TABLE lifecycle_events ADD COLUMN host_id TEXT;
+                    CREATE INDEX lifecycle_events_host ON lifecycle_events(host_id, id);
+                    """)
+        }
         return migrator
     }
 }

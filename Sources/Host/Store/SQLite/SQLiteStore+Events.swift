@@ -15,6 +15,7 @@ extension SQLiteStore {
         var filterClause = SQLiteFilter()
         filterClause.add("allocation_id", equals: filter.allocationID)
         filterClause.add("kind", equals: filter.kind)
+        filterClause.add("host_id", equals: filter.hostID)
         if let beforeID { filterClause.add("id < ?", beforeID) }
         let sql = "SELECT * FROM lifecycle_events \(filterClause.whereClause) ORDER BY id DESC LIMIT ?"
         let statementArguments = filterClause.arguments(then: max(1, limit))
@@ -58,12 +59,12 @@ extension SQLiteStore {
     static func insert(_ event: LifecycleEvent, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail, host_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 event.at.timeIntervalSince1970, event.kind, event.allocationID, event.backend, event.backendRef,
-                event.detail,
+                event.detail, event.hostID,
             ])
     }
 
@@ -71,7 +72,7 @@ extension SQLiteStore {
         LifecycleEvent(
             id: row["id"], at: Date(timeIntervalSince1970: row["at"]), kind: row["kind"],
             allocationID: row["allocation_id"], backend: row["backend"], backendRef: row["backend_ref"],
-            detail: row["detail"])
+            detail: row["detail"], hostID: row["host_id"])
     }
 
     fileprivate static func userRecord(row: Row) -> UserRecord {
