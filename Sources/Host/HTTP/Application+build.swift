@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Hummingbird
 public import Logging
 public import ProvisionerAPI
@@ -18,6 +18,8 @@ public struct HostDependencies: Sendable {
     public var signal: WorkSignal
     /// What the last reconcile pass found tagged as ours with no active allocation.
     public var orphans: OrphanRegistry
+    /// The gate's clock (payload expiry); tests move it.
+    public var gateClock: @Sendable () -> Date = { Date() }
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
@@ -69,6 +71,13 @@ public struct HostDependencies: Sendable {
             concurrency: configuration.worker.concurrency)
     }
 
+    /// The reversibility gate over these dependencies (`gate:` config).
+    public var gate: Gate {
+        Gate(
+            store: store, backend: backend, orders: orders, configuration: configuration.gate, metrics: metrics,
+            instance: nodeID, clock: gateClock)
+    }
+
     /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.
     public var dashboardLinks: DashboardLinkSigner {
         DashboardLinkSigner(secret: dashboardSecret, ttlSeconds: configuration.server.dashboardLinkTTLSeconds)
@@ -96,7 +105,9 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
-    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth).register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth, store: dependencies.store, gate: dependencies.gate)
+        .register(on: router)
+    GateRoutes(gate: dependencies.gate, store: dependencies.store, adminAuth: adminAuth).register(on: router)
     EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
@@ -123,7 +134,8 @@ public func buildApplication(
     let reconcile = ReconcileService(
         store: dependencies.store, provisioning: dependencies.provisioning, backend: dependencies.backend,
         configuration: dependencies.configuration.reconcile, metrics: dependencies.metrics,
-        orphans: dependencies.orphans, logger: dependencies.logger)
+        orphans: dependencies.orphans, logger: dependencies.logger,
+        gate: dependencies.configuration.reconcile.converge ? dependencies.gate : nil)
     let server = dependencies.configuration.server
     var services: [any Service] = [worker, reconcile]
     if let backend = dependencies.backend as? any BackgroundWorking {

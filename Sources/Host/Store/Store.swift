@@ -33,7 +33,7 @@ public enum TransitionOutcome: Sendable, Equatable {
 ///
 /// Exposes domain types only, so SQLite and PostgreSQL implementations pass one shared test
 /// suite. Every method commits before returning; each is one transaction.
-public protocol Store: Sendable {
+public protocol Store: OperatorOpStore {
     /// Creates or upgrades the schema. Additive and idempotent.
     func migrate() async throws
     /// Proves the store answers (for `/readyz`).
