@@ -40,6 +40,17 @@ struct Startup {
             environment: environment)
         let dashboardSecret = try Self.dashboardSecret(
             env: configuration.server.dashboardSecretEnv, environment: environment, logger: logger)
+        try SecretSeparation.check([
+            (configuration.server.serviceTokenEnv, serviceToken), (configuration.server.adminSecretEnv, adminSecret),
+            (configuration.server.dashboardSecretEnv, dashboardSecret),
+        ])
+        if let signers = configuration.gate.allowedSignersFile {
+            do {
+                _ = try AllowedSigners(contentsOf: signers)
+            } catch {
+                throw StartupError(message: "gate.allowed_signers_file: \(error)", exitCode: exitCodeBadConfig)
+            }
+        }
         let dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)

@@ -54,6 +54,43 @@ struct StartupTests {
         }
     }
 
+    @Test(arguments: [
+        ("PROVISIONER_SERVICE_TOKEN", "PROVISIONER_ADMIN_SECRET"),
+        ("PROVISIONER_SERVICE_TOKEN", "PROVISIONER_DASHBOARD_SECRET"),
+        ("PROVISIONER_ADMIN_SECRET", "PROVISIONER_DASHBOARD_SECRET"),
+    ])
+    func twoEqualSecretsAreRefused(first: String, second: String) async throws {
+        try await withTempDirectory { directory in
+            var environment = [
+                "PROVISIONER_SERVICE_TOKEN": "service-token-0123456789",
+                "PROVISIONER_ADMIN_SECRET": "admin-secret-0123456789",
+                "PROVISIONER_DASHBOARD_SECRET": "dashboard-secret-0123456789",
+            ]
+            environment[second] = environment[first]
+            let error = #expect(throws: StartupError.self) {
+                try Startup.prepare(
+                    explicitConfig: try config(in: directory), host: nil, port: 0, environment: environment,
+                    logger: Logger(label: "test"))
+            }
+            #expect(error?.message.contains(first) == true)
+            #expect(error?.message.contains(second) == true)
+            #expect(error?.message.contains("must all differ") == true)
+            #expect(error?.exitCode == exitCodeBadConfig)
+        }
+    }
+
+    @Test func unreadableSignersFileIsRefused() async throws {
+        try await withTempDirectory { directory in
+            let path = try config(
+                in: directory, extra: "gate:\n  allowed_signers_file: \(directory.path)/missing_signers\n")
+            let error = #expect(throws: StartupError.self) {
+                try Startup.prepare(
+                    explicitConfig: path, host: nil, port: 0, environment: [:], logger: Logger(label: "test"))
+            }
+            #expect(error?.message.contains("gate.allowed_signers_file") == true)
+        }
+    }
+
     @Test func shortSecretIsRefused() async throws {
         try await withTempDirectory { directory in
             #expect(throws: StartupError.self) {

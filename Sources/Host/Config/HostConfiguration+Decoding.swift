@@ -13,7 +13,7 @@ extension HostConfiguration {
         self.init(source: root.source)
         let map = try root.mapping(allowing: [
             "server", "store", "provisioner", "plans", "limits", "launch_proof", "reconcile", "worker",
-            "hosts",
+            "hosts", "gate",
         ])
         if let node = map.node("server") { server = try ServerConfiguration(decoding: node) }
         if let node = map.node("store") { store = try StoreConfiguration(decoding: node) }
@@ -26,6 +26,7 @@ extension HostConfiguration {
         if let node = map.node("reconcile") { reconcile = try ReconcileConfiguration(decoding: node) }
         if let node = map.node("worker") { worker = try WorkerConfiguration(decoding: node) }
         if let node = map.node("hosts") { hosts = try HostsConfiguration(decoding: node) }
+        if let node = map.node("gate") { gate = try GateConfiguration(decoding: node) }
     }
 
     static func decodePlans(_ node: ConfigNode) throws -> [String: PlanSpec] {
@@ -167,7 +168,7 @@ extension ReconcileConfiguration {
         self.init()
         let map = try node.mapping(allowing: [
             "interval_s", "stale_after_s", "down_after_s", "concurrency", "provisioning_deadline_s",
-            "releasing_deadline_s", "cleaning_deadline_s",
+            "releasing_deadline_s", "cleaning_deadline_s", "converge",
         ])
         concurrency = try map.int("concurrency", default: concurrency, in: 1...256)
         provisioningDeadlineSeconds = try map.int(
@@ -175,6 +176,7 @@ extension ReconcileConfiguration {
         releasingDeadlineSeconds = try map.int(
             "releasing_deadline_s", default: releasingDeadlineSeconds, in: 1...604_800)
         cleaningDeadlineSeconds = try map.int("cleaning_deadline_s", default: cleaningDeadlineSeconds, in: 1...604_800)
+        converge = try map.bool("converge", default: converge)
         intervalSeconds = try map.int("interval_s", default: intervalSeconds, in: 1...604_800)
         staleAfterSeconds = try map.int("stale_after_s", default: staleAfterSeconds, in: 1...604_800)
         downAfterSeconds = try map.int("down_after_s", default: downAfterSeconds, in: 1...604_800)

@@ -25,6 +25,8 @@ public struct HostConfiguration: Sendable {
     public var hosts: HostsConfiguration = .init()
     /// The file the configuration came from.
     public var source: String
+    /// `gate:` — who may sign destructive operator ops.
+    public var gate = GateConfiguration()
 
     /// Creates a configuration.
     public init(
@@ -170,6 +172,9 @@ public struct ReconcileConfiguration: Sendable, Equatable {
     public var releasingDeadlineSeconds: Int = 1800
     /// How long a released pool VM may stay `cleaning` before it is quarantined.
     public var cleaningDeadlineSeconds: Int = 3600
+    /// Whether reconcile converges what is safe to converge (`converge`, bool, default false): a
+    /// delivered VM found stopped is started again through the gate.
+    public var converge: Bool = false
     /// Creates the section with defaults.
     public init() {}
 }

@@ -75,6 +75,9 @@ public struct APIError: Error, Sendable {
         case .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
         case .forbidden, .linkExpired, .hostMismatch: .forbidden
+        case .signatureInvalid, .unknownSigner, .opExpired, .roleDenied, .bindingMismatch: .forbidden
+        case .unknownOp: .badRequest
+        case .nonceReplayed: .conflict
         case .notFound: .notFound
         case .conflict, .stateConflict, .idempotencyConflict, .leaseLost: .conflict
         case .payloadTooLarge: .contentTooLarge
@@ -105,6 +108,9 @@ public struct APIError: Error, Sendable {
         case .quotaExceeded: "release one of the user's VMs before ordering another; do not retry unchanged"
         case .methodNotAllowed: "use a method this route documents"
         case .poolNotActive: "send pool operations to a Host whose provisioner.backend is pool; do not retry here"
+        case .signatureInvalid, .unknownSigner, .opExpired, .nonceReplayed, .roleDenied, .bindingMismatch:
+            "request the op again and sign its new payload unchanged with an operator key allowed to; do not retry this"
+        case .unknownOp: "use an op this server lists; do not retry unchanged"
         default: retryable ? "retry with exponential backoff" : "do not retry; report to the operator"
         }
     }

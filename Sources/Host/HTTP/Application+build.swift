@@ -22,6 +22,8 @@ public struct HostDependencies: Sendable {
     public var hostGlobalKey: String? = nil
     /// The clock host health is judged by; tests inject one.
     public var now: @Sendable () -> Date = Date.init
+    /// The gate's clock (payload expiry); tests move it.
+    public var gateClock: @Sendable () -> Date = { Date() }
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
@@ -73,6 +75,13 @@ public struct HostDependencies: Sendable {
             concurrency: configuration.worker.concurrency)
     }
 
+    /// The reversibility gate over these dependencies (`gate:` config).
+    public var gate: Gate {
+        Gate(
+            store: store, backend: backend, orders: orders, configuration: configuration.gate, metrics: metrics,
+            instance: nodeID, clock: gateClock)
+    }
+
     /// The signer of dashboard links, with `server.dashboard_link_ttl_s`.
     public var dashboardLinks: DashboardLinkSigner {
         DashboardLinkSigner(secret: dashboardSecret, ttlSeconds: configuration.server.dashboardLinkTTLSeconds)
@@ -114,7 +123,9 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
-    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth).register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth, store: dependencies.store, gate: dependencies.gate)
+        .register(on: router)
+    GateRoutes(gate: dependencies.gate, store: dependencies.store, adminAuth: adminAuth).register(on: router)
     EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
@@ -149,7 +160,8 @@ public func buildApplication(
     let reconcile = ReconcileService(
         store: dependencies.store, provisioning: dependencies.provisioning, backend: dependencies.backend,
         configuration: dependencies.configuration.reconcile, metrics: dependencies.metrics,
-        orphans: dependencies.orphans, logger: dependencies.logger)
+        orphans: dependencies.orphans, logger: dependencies.logger,
+        gate: dependencies.configuration.reconcile.converge ? dependencies.gate : nil)
     let server = dependencies.configuration.server
     var services: [any Service] = [worker, reconcile]
     services.append(dependencies.hostHealthChecker)

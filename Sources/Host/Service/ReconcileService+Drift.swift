@@ -29,22 +29,25 @@ extension ReconcileService {
             let decision = try AllocationLifecycle.decide(
                 record, .statusObserved(previous: previous, current: status),
                 context: AllocationLifecycle.Context(actor: "reconcile"))
-            guard !decision.isNoOp else { return }
-            do {
-                _ = try await LifecycleCommitter(store: self.store, metrics: self.metrics).commit(
-                    decision, on: record, logger: self.logger)
-            } catch let error as ProvisionerError where error.code == .stateConflict {
-                return  // the allocation moved on (a release, say): nothing to record
+            if !decision.isNoOp {
+                do {
+                    _ = try await LifecycleCommitter(store: self.store, metrics: self.metrics).commit(
+                        decision, on: record, logger: self.logger)
+                } catch let error as ProvisionerError where error.code == .stateConflict {
+                    return  // the allocation moved on (a release, say): nothing to record
+                }
+                for event in decision.events { report.withLock { $0.events[event.kind, default: 0] += 1 } }
             }
-            for event in decision.events { report.withLock { $0.events[event.kind, default: 0] += 1 } }
+            if status.powerState == .stopped { await self.restartStopped(record, report: report) }
             if status.powerState == .gone { self.observed.withLock { _ = $0.removeValue(forKey: record.id) } }
         }
     }
 
     /// Reports resources the backend tags as ours that no active allocation owns
-    /// (`orphan_detected`); they are never deleted automatically.
-    func findOrphans(now: Date, report: PassTally) async {
-        guard let listing = backend as? any InventoryListing else { return }
+    /// (`orphan_detected`); they are never deleted automatically. Returns the orphans found now.
+    @discardableResult
+    func findOrphans(now: Date, report: PassTally) async -> [InventoryItem] {
+        guard let listing = backend as? any InventoryListing else { return [] }
         do {
             let inventory = try await listing.listInventory(logger: logger)
             var owned: [InventoryItem] = []
@@ -76,9 +79,11 @@ extension ReconcileService {
                         backendRef: item.backendRef,
                         detail: "tagged as ours with no active allocation; not deleted automatically"), report)
             }
+            return confirmed
         } catch {
             report.withLock { $0.failedCalls += 1 }
             logger.warning("reconcile could not list the backend inventory", metadata: ["error": "\(error)"])
+            return []
         }
     }
 }

@@ -22,6 +22,8 @@ public final class ReconcileService: Service {
     let metrics: ServiceMetrics
     let orphans: OrphanRegistry
     let logger: Logger
+    /// The gate every converging action goes through (`reconcile.converge: true`); `nil`: no converging.
+    let gate: Gate?
     /// The last power state seen per allocation, to report changes once.
     let observed = Mutex<[String: VmStatus.PowerState]>([:])
     /// Allocations with a reconcile call in flight: one call per allocation at a time.
@@ -29,8 +31,10 @@ public final class ReconcileService: Service {
 
     public init(
         store: any Store, provisioning: ProvisioningService, backend: any Provisioner,
-        configuration: ReconcileConfiguration, metrics: ServiceMetrics, orphans: OrphanRegistry, logger: Logger
+        configuration: ReconcileConfiguration, metrics: ServiceMetrics, orphans: OrphanRegistry, logger: Logger,
+        gate: Gate? = nil
     ) {
+        self.gate = gate
         self.store = store
         self.provisioning = provisioning
         self.backend = backend
@@ -75,7 +79,8 @@ public final class ReconcileService: Service {
         await enforceDeadlines(now: now, report: report)
         await retryPendingTeardowns(now: now, report: report)
         await checkDrift(report: report)
-        await findOrphans(now: now, report: report)
+        let orphaned = await findOrphans(now: now, report: report)
+        await converge(orphans: orphaned, report: report)
         if let counts = try? await store.allocationCountsByState() {
             metrics.allocations(byState: counts)
         }

@@ -39,52 +39,73 @@ public enum EventRegistry {
 
     private static let byName: [String: EventKind] = Dictionary(all.map { ($0.name, $0) }) { first, _ in first }
 
-    private static let audit: [EventKind] = [
+    private static let audit: [EventKind] =
+        [
+            .init(
+                "order.created", .audit,
+                "An order was accepted; it waits for payment, or for provisioning on a free plan."),
+            .init("order.cancelled", .audit, "The order was released before provisioning began; nothing was created."),
+            .init("payment.recorded", .audit, "A payment was recorded; the order is cleared for provisioning."),
+            .init(
+                "payment.not_paid", .audit,
+                "A payment update said the order is not paid (the status is in the detail); it keeps waiting."),
+            .init("provision.started", .audit, "An attempt to create the VM was journaled and the backend is called."),
+            .init("provision.succeeded", .audit, "The VM was delivered and its launch checks passed or were not run."),
+            .init(
+                "provision.degraded", .audit,
+                "The VM was delivered, but a launch check (DNS AAAA or the SSH banner) failed; see the detail."),
+            .init("provision.failed", .audit, "The backend could not create the VM; the error code is in the detail."),
+            .init(
+                "provision.persistence_failed", .audit,
+                "The backend created the VM but its result could not be stored: the VM was torn down again and "
+                    + "the order reads failed."),
+            .init(
+                "provision.retry_requested", .audit,
+                "A failed launch that left nothing behind was sent back to be provisioned again."),
+            .init("release.requested", .audit, "Someone asked for the VM to be released; the request is kept."),
+            .init("release.started", .audit, "The release of a VM began."),
+            .init("release.completed", .audit, "The VM is released; the backend holds nothing for it any more."),
+            .init("release.failed", .audit, "The backend could not release the VM; the worker tries again later."),
+            .init(
+                "deadline.exceeded", .audit,
+                "The allocation stayed in provisioning or releasing past its deadline and was failed; what the "
+                    + "backend created is torn down."),
+            .init(
+                "reconcile.vm_gone", .audit,
+                "Reconcile found a delivered VM missing from the backend and failed the allocation (vm_gone)."),
+            .init("dashboard.link_issued", .audit, "A signed, expiring dashboard link was issued for the user."),
+            .init(
+                "teardown.started", .audit,
+                "A rollback teardown of a failed attempt was journaled and begins."),
+            .init(
+                "teardown.succeeded", .audit,
+                "The rollback teardown removed everything the attempt created."),
+            .init(
+                "teardown.failed", .audit,
+                "The rollback teardown failed; it stays pending and reconcile retries it."),
+            .init(
+                "lease.lost", .audit,
+                "A worker's write was refused because another attempt took over the allocation; the stale worker "
+                    + "stopped and tore nothing down."),
+        ] + gateAudit
+
+    /// The reversibility gate's decisions (DESIGN.md section 11) and the pool refresh; each
+    /// detail names the op, its target, the request's credential and, once signed, the signer.
+    private static let gateAudit: [EventKind] = [
+        .init("gate.pending", .audit, "A rotation or destructive operator op waits for an operator's SSH signature."),
         .init(
-            "order.created", .audit, "An order was accepted; it waits for payment, or for provisioning on a free plan."),
-        .init("order.cancelled", .audit, "The order was released before provisioning began; nothing was created."),
-        .init("payment.recorded", .audit, "A payment was recorded; the order is cleared for provisioning."),
+            "gate.allowed", .audit,
+            "An operator op passed the gate (benign, or signed by an allowed signer whose role permits it); it runs."),
         .init(
-            "payment.not_paid", .audit,
-            "A payment update said the order is not paid (the status is in the detail); it keeps waiting."),
-        .init("provision.started", .audit, "An attempt to create the VM was journaled and the backend is called."),
-        .init("provision.succeeded", .audit, "The VM was delivered and its launch checks passed or were not run."),
+            "gate.refused", .audit,
+            "The gate refused an operator op or its signature; the code (signature_invalid, unknown_signer, "
+                + "op_expired, nonce_replayed, role_denied, binding_mismatch, unknown_op, ...) is in the detail."),
+        .init("gate.done", .audit, "An operator op that passed the gate ran to its end."),
+        .init("gate.failed", .audit, "An operator op that passed the gate failed while running; see the detail."),
         .init(
-            "provision.degraded", .audit,
-            "The VM was delivered, but a launch check (DNS AAAA or the SSH banner) failed; see the detail."),
-        .init("provision.failed", .audit, "The backend could not create the VM; the error code is in the detail."),
-        .init(
-            "provision.persistence_failed", .audit,
-            "The backend created the VM but its result could not be stored: the VM was torn down again and "
-                + "the order reads failed."),
-        .init(
-            "provision.retry_requested", .audit,
-            "A failed launch that left nothing behind was sent back to be provisioned again."),
-        .init("release.requested", .audit, "Someone asked for the VM to be released; the request is kept."),
-        .init("release.started", .audit, "The release of a VM began."),
-        .init("release.completed", .audit, "The VM is released; the backend holds nothing for it any more."),
-        .init("release.failed", .audit, "The backend could not release the VM; the worker tries again later."),
-        .init(
-            "deadline.exceeded", .audit,
-            "The allocation stayed in provisioning or releasing past its deadline and was failed; what the "
-                + "backend created is torn down."),
-        .init(
-            "reconcile.vm_gone", .audit,
-            "Reconcile found a delivered VM missing from the backend and failed the allocation (vm_gone)."),
-        .init("dashboard.link_issued", .audit, "A signed, expiring dashboard link was issued for the user."),
-        .init(
-            "teardown.started", .audit,
-            "A rollback teardown of a failed attempt was journaled and begins."),
-        .init(
-            "teardown.succeeded", .audit,
-            "The rollback teardown removed everything the attempt created."),
-        .init(
-            "teardown.failed", .audit,
-            "The rollback teardown failed; it stays pending and reconcile retries it."),
-        .init(
-            "lease.lost", .audit,
-            "A worker's write was refused because another attempt took over the allocation; the stale worker "
-                + "stopped and tore nothing down."),
+            "gate.resumed", .audit,
+            "An operator op a crash left running was run again at start-up (ops are idempotent)."),
+        .init("pool.refreshed", .audit, "An operator replaced the pool; the sizes before and after are in the detail."),
         .init(
             "host.minted", .audit,
             "An operator minted a host id and its API key (shown once, stored as its SHA-256)."),
@@ -159,5 +180,9 @@ public enum EventRegistry {
             "A host sent no report for hosts.down_after_s; written for the host and for each active allocation "
                 + "on it."),
         .init("host_recovered", .lifecycle, "A stale or down host reported again."),
+        .init(
+            "vm_restarted", .lifecycle,
+            "A delivered VM found stopped was started again (reconcile converging, through the gate's benign "
+                + "restart_vm op)."),
     ]
 }

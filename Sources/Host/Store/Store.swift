@@ -33,8 +33,8 @@ public enum TransitionOutcome: Sendable, Equatable {
 ///
 /// Exposes domain types only, so SQLite and PostgreSQL implementations pass one shared test
 /// suite. Every method commits before returning; each is one transaction. Hosts, guests and
-/// host reports are in ``HostStore``.
-public protocol Store: HostStore {
+/// host reports are in ``HostStore``; the gate's ops and nonces in ``OperatorOpStore``.
+public protocol Store: HostStore, OperatorOpStore {
     /// Creates or upgrades the schema. Additive and idempotent.
     func migrate() async throws
     /// Proves the store answers (for `/readyz`).

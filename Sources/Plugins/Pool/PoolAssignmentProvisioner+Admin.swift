@@ -55,16 +55,42 @@ extension PoolAssignmentProvisioner {
         return orphaned
     }
 
-    /// Returns a quarantined (or stuck cleaning) VM to the pool: the operator's action after
-    /// resetting it by hand.
+    /// Returns a quarantined VM to the pool: the operator's action after resetting it by hand. A VM
+    /// still `cleaning` is being wiped by its release hook and is never returned mid-wipe.
     ///
-    /// - Returns: `false` when the VM is not quarantined or cleaning.
+    /// - Returns: `false` when the VM is not quarantined.
     public func returnToPool(vmID: String, logger: Logger) async throws -> Bool {
         let claims = try await withLedger({ try await $0.claims() })
-        guard let claim = claims.first(where: { $0.resource == vmID }), claim.state != .assigned else { return false }
+        guard let claim = claims.first(where: { $0.resource == vmID }), claim.state == .quarantined else {
+            return false
+        }
         guard try await withLedger({ try await $0.release(vmID, for: claim.allocationID) }) else { return false }
         returnToFreeList(vmID)
         logger.info("pool VM returned to the pool by an operator", metadata: ["vm.id": "\(vmID)"])
         return true
+    }
+
+    /// The claim on `vmID`, if any (its state says whether it is assigned, cleaning or quarantined).
+    public func claim(vmID: String) async throws -> ResourceClaim? {
+        try await withLedger({ try await $0.claims() }).first { $0.resource == vmID }
+    }
+
+    /// Takes `vmID` out of the pool for good: its claim (cleaning or quarantined) is dropped and
+    /// the catalog is saved without it, so every replica stops offering it. Idempotent: a VM
+    /// already gone succeeds.
+    ///
+    /// - Throws: `state_conflict`-like ``ProvisionerError`` `backend_rejected` when a customer holds it.
+    public func decommission(vmID: String, logger: Logger) async throws {
+        if let claim = try await claim(vmID: vmID) {
+            guard claim.state != .assigned else {
+                throw ProvisionerError.backendRejected("pool VM '\(vmID)' is assigned to \(claim.allocationID)")
+            }
+            _ = try await withLedger({ try await $0.release(vmID, for: claim.allocationID) })
+        }
+        let remaining = snapshot.vms.filter { $0.id != vmID }
+        if remaining.count != snapshot.vms.count {
+            _ = try await refreshPool(remaining, logger: logger)
+        }
+        logger.info("pool VM decommissioned by an operator", metadata: ["vm.id": "\(vmID)"])
     }
 }

@@ -34,6 +34,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
         var isShutDown = false
         /// The failures injected now.
         var faults = SimulatedFaults()
+        /// Allocations whose VMs are stopped (``SimulatedProvisioner/stop(allocationID:)``).
+        var stopped: Set<String> = []
     }
 
     // The VMs that exist, keyed by allocation id; the one mutable cell, guarded by its Mutex.
@@ -204,7 +206,8 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
             return (allocation.attempt.map { held[$0] != nil } ?? !held.isEmpty, state.faults)
         }
         guard exists, !faults.reportGone else { return VmStatus(powerState: .gone) }
-        return VmStatus(powerState: faults.reportStopped ? .stopped : .running)
+        let stopped = faults.reportStopped || state.withLock { $0.stopped.contains(allocation.allocationID) }
+        return VmStatus(powerState: stopped ? .stopped : .running)
     }
 
     /// Every VM that exists, tagged with its allocation id.
@@ -224,6 +227,26 @@ public final class SimulatedProvisioner: Provisioner, CapacityReporting, Readine
 
     /// Always ready.
     public func checkReadiness(logger: Logger) async throws {}
+}
+
+extension SimulatedProvisioner: PowerControlling {
+    /// Stops the allocation's VMs, as if someone shut them down behind our back (tests).
+    public func stop(allocationID: String) {
+        state.withLock { _ = $0.vms[allocationID] == nil ? nil : $0.stopped.insert(allocationID) }
+    }
+
+    /// Starts the allocation's VMs again.
+    ///
+    /// - Throws: `not_found` when the allocation has no VM.
+    public func start(_ allocation: VmAllocation, logger: Logger) async throws {
+        let found = state.withLock { state -> Bool in
+            guard state.vms[allocation.allocationID] != nil else { return false }
+            state.stopped.remove(allocation.allocationID)
+            return true
+        }
+        guard found else { throw ProvisionerError.notFound("The simulated VM is gone.") }
+        logger.debug("simulated VM started", metadata: ["allocation.id": "\(allocation.allocationID)"])
+    }
 }
 
 extension SimulatedProvisioner: CapacityCounting {

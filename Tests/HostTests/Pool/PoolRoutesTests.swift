@@ -107,24 +107,53 @@ struct PoolRoutesTests {
         }
     }
 
-    @Test func onlyAQuarantinedOrCleaningVMCanBeReturned() async throws {
-        try await PoolHost.run(PoolHost.vms(1)) { host, client in
+    @Test func onlyAQuarantinedVMCanBeReturnedAndOnlyThroughTheGate() async throws {
+        try await PoolHost.run(PoolHost.vms(2)) { host, client in
             let notHeld = try await client.post("/admin/pool/vm-0/return", json: "", headers: host.adminAuth)
             #expect(notHeld.status == .conflict)
             #expect(try notHeld.errorCode() == "state_conflict")
             let ledger = StoreClaimLedger(store: host.store, namespace: "pool")
+            // A VM still being wiped never re-enters the pool.
+            _ = try await ledger.claim("vm-1", for: "b")
+            _ = try await ledger.setState(.cleaning, of: "vm-1", for: "b", note: "wiping")
+            let cleaning = try await client.post("/admin/pool/vm-1/return", json: "", headers: host.adminAuth)
+            #expect(cleaning.status == .conflict)
+            #expect(try cleaning.errorCode() == "state_conflict")
+            #expect(try await ledger.claim(on: "vm-1")?.state == .cleaning)
             _ = try await ledger.claim("vm-0", for: "a")
             _ = try await ledger.setState(.quarantined, of: "vm-0", for: "a", note: "wipe failed")
             let html = try await client.execute(uri: "/admin/pool", method: .get, headers: host.adminAuth)
             #expect(html.bodyText.contains("quarantined"))
             #expect(html.bodyText.contains("wipe failed"))
+            // A quarantined VM may hold a customer's data: the return waits for a signature.
             let returned = try await client.post("/admin/pool/vm-0/return", json: "", headers: host.adminAuth)
-            #expect(returned.status == .ok)
-            #expect(try returned.json()["state"] as? String == "available")
-            #expect(try await host.store.resourceClaims(namespace: "pool").isEmpty)
-            let audit = try await host.store.auditEvents(allocationID: "a").map(\.kind)
-            #expect(audit.contains("pool.vm_quarantined"))
-            #expect(audit.contains("pool.vm_freed"))
+            #expect(returned.status == .accepted)
+            let body = try returned.json()
+            #expect(body["state"] as? String == "pending_signature")
+            #expect(body["op"] as? String == "return_quarantined")
+            #expect((body["payload"] as? String)?.contains("\"target\":\"vm-0\"") == true)
+            #expect(try await ledger.claim(on: "vm-0")?.state == .quarantined)
+            let audit = try await host.store.auditEvents(
+                matching: .init(kind: "gate.pending"), limit: 10, beforeID: nil)
+            #expect(audit.count == 1)
+            #expect(audit.first?.detail?.contains("credential=admin_secret") == true)
+            #expect(audit.first?.requestID != nil)
+        }
+    }
+
+    @Test func poolRefreshWritesAnAuditEventNamingTheRequest() async throws {
+        try await PoolHost.run(PoolHost.vms(1)) { host, client in
+            var headers = host.adminAuth
+            headers[.init("X-Request-ID")!] = "refresh-req-1"
+            let response = try await client.post(
+                "/admin/pool-refresh", json: #"[{"id":"vm-a"},{"id":"vm-b"}]"#, headers: headers)
+            #expect(response.status == .ok)
+            let events = try await host.store.auditEvents(
+                matching: .init(kind: "pool.refreshed"), limit: 10, beforeID: nil)
+            #expect(events.count == 1)
+            #expect(events.first?.requestID == "refresh-req-1")
+            #expect(events.first?.detail?.contains("credential=admin_secret") == true)
+            #expect(events.first?.detail?.contains("pool_size=2") == true)
         }
     }
 }

@@ -7,11 +7,13 @@ import PoolProvisioner
 import ProvisionerAPI
 
 /// Operator routes for the pool backend, behind the admin secret: refresh the pool, see every
-/// pool VM's state, return a quarantined VM. Each answers 503 `pool_not_active` when the active
-/// backend is not the pool.
+/// pool VM's state, return a quarantined VM (through the gate: 202 `pending_signature`). Each
+/// answers 503 `pool_not_active` when the active backend is not the pool.
 struct PoolRoutes {
     let backend: any Provisioner
     let adminAuth: BearerAuthenticator
+    let store: any Store
+    let gate: Gate
     /// The largest pool body accepted (a pool of 100,000 VMs is about 15 MB of JSON).
     static let maxPoolBodyBytes = 64 * 1024 * 1024
 
@@ -45,6 +47,14 @@ struct PoolRoutes {
             throw ProvisionerError.invalidRequest("The pool is invalid: \(error). Nothing was changed.")
         }
         let sizes = try await pool.refreshPool(vms, logger: context.logger)
+        await store.appendAuditLogging(
+            [
+                AuditEvent(
+                    at: Date(), kind: "pool.refreshed", allocationID: nil, userID: nil, actor: GateRoutes.credential,
+                    requestID: context.requestID,
+                    detail: "credential=\(GateRoutes.credential) prev_pool_size=\(sizes.previousSize) "
+                        + "pool_size=\(sizes.newSize)")
+            ], logger: context.logger)
         return JSONResponse.make(
             .ok,
             .object([("prev_pool_size", .int(sizes.previousSize)), ("pool_size", .int(sizes.newSize))]))
@@ -66,22 +76,24 @@ struct PoolRoutes {
                     "vm_id": row.vmID, "state": row.state, "name": row.vm?.name ?? "",
                     "address": row.vm?.ipv6 ?? row.vm?.ipv4 ?? "", "allocation_id": row.claim?.allocationID ?? "",
                     "note": row.claim?.note ?? "",
-                    "returnable": row.state == "quarantined" || row.state == "cleaning",
+                    "returnable": row.state == "quarantined",
                 ]
             },
         ]
         return JSONResponse.text(.ok, AdminPages.pool.render(page), contentType: "text/html; charset=utf-8")
     }
 
+    /// Returning a VM may hand a previous customer's data to the next: it goes through the gate
+    /// as `return_quarantined` and answers 202 `pending_signature` (409 for a VM not quarantined).
     private func returnVM(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
         try adminAuth.authenticate(request)
-        let pool = try pool()
+        _ = try pool()
         let vmID = try context.parameters.require("vm_id")
-        guard try await pool.returnToPool(vmID: vmID, logger: context.logger) else {
-            throw ProvisionerError.stateConflict(
-                "Pool VM '\(vmID)' is not quarantined or cleaning; only those can be returned.")
-        }
-        return JSONResponse.make(.ok, .object([("vm_id", .string(vmID)), ("state", .string("available"))]))
+        let op = try await gate.request(
+            op: "return_quarantined", target: vmID, params: [:],
+            caller: Gate.Caller(credential: GateRoutes.credential, requestID: context.requestID), logger: context.logger
+        )
+        return GateRoutes.response(for: op)
     }
 
     static func json(_ report: PoolReport) -> JSONValue {

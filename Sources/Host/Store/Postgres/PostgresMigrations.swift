@@ -241,6 +241,41 @@ enum PostgresMigrations {
                 "ALTER TABLE lifecycle_events ADD COLUMN IF NOT EXISTS host_id text",
                 "CREATE INDEX IF NOT EXISTS lifecycle_events_host ON lifecycle_events(host_id, id)",
             ]),
+        // Version 4 belongs to hosts and host reports. The gate's ops and consumed nonces (see the
+        // SQLite migration "v8" for the why).
+        Migration(
+            version: 5, name: "signed operator ops and nonces",
+            statements: [
+                """
+                CREATE TABLE IF NOT EXISTS operator_ops (
+                    op_id text PRIMARY KEY,
+                    op text NOT NULL,
+                    target text NOT NULL,
+                    params text NOT NULL,
+                    class text NOT NULL,
+                    state text NOT NULL,
+                    payload text NOT NULL,
+                    nonce text NOT NULL UNIQUE,
+                    expires_at double precision NOT NULL,
+                    requested_by text NOT NULL,
+                    request_id text,
+                    signer text,
+                    outcome text,
+                    created_at double precision NOT NULL,
+                    updated_at double precision NOT NULL
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS operator_ops_state ON operator_ops(state, created_at)",
+                "CREATE INDEX IF NOT EXISTS operator_ops_created ON operator_ops(created_at)",
+                """
+                CREATE TABLE IF NOT EXISTS used_nonces (
+                    nonce text PRIMARY KEY,
+                    op_id text NOT NULL,
+                    signer text NOT NULL,
+                    used_at double precision NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

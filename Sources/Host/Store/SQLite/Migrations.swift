@@ -223,6 +223,39 @@ enum Migrations {
                     CREATE INDEX lifecycle_events_host ON lifecycle_events(host_id, id);
                     """)
         }
+        migrator.registerMigration("v8: signed operator ops and nonces") { db in
+            // The gate's ops (each its own journal entry: `running` is committed before the op runs)
+            // and the nonces signatures consumed, unique so a replay is refused after a restart and
+            // on every process sharing the file.
+            try db.execute(
+                sql: """
+                    CREATE TABLE operator_ops (
+                        op_id TEXT PRIMARY KEY NOT NULL,
+                        op TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        params TEXT NOT NULL,
+                        class TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        nonce TEXT NOT NULL UNIQUE,
+                        expires_at REAL NOT NULL,
+                        requested_by TEXT NOT NULL,
+                        request_id TEXT,
+                        signer TEXT,
+                        outcome TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX operator_ops_state ON operator_ops(state, created_at);
+                    CREATE INDEX operator_ops_created ON operator_ops(created_at);
+                    CREATE TABLE used_nonces (
+                        nonce TEXT PRIMARY KEY NOT NULL,
+                        op_id TEXT NOT NULL,
+                        signer TEXT NOT NULL,
+                        used_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }
