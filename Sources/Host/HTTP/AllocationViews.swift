@@ -74,6 +74,7 @@ enum AllocationViews {
             ("updated_at", .date(record.updatedAt)),
             ("provisioned_at", .date(record.provisionedAt)),
             ("released_at", .date(record.releasedAt)),
+            ("restored_from", .string(record.restoredFrom)),
         ]
         if let events {
             pairs.append(

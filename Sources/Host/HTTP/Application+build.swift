@@ -104,6 +104,7 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
+    RestoreRoutes(orders: dependencies.orders, store: dependencies.store, adminAuth: adminAuth).register(on: router)
     return router
 }
 
@@ -131,6 +132,7 @@ public func buildApplication(
     }
     return Application(
         router: buildRouter(dependencies),
+        server: .http1(configuration: ServerTimeouts(server).channelConfiguration),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "provisioner"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },

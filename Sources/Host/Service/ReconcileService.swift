@@ -74,6 +74,7 @@ public final class ReconcileService: Service {
         let report = PassTally()
         await enforceDeadlines(now: now, report: report)
         await retryPendingTeardowns(now: now, report: report)
+        await destroyExpiredRetentions(now: now, report: report)
         await checkDrift(report: report)
         await findOrphans(now: now, report: report)
         if let counts = try? await store.allocationCountsByState() {

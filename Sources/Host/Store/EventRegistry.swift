@@ -144,5 +144,13 @@ public enum EventRegistry {
             "attempt_superseded", .lifecycle,
             "A re-driven allocation found an earlier attempt that never finished and rolled it back before "
                 + "starting anew."),
+        .init(
+            "grace_expired", .lifecycle,
+            "The grace period of a released VM the backend kept (on_release: halt_then_destroy) passed; "
+                + "reconcile destroys it with its disks, journaled."),
+        .init(
+            "vm_restored", .lifecycle,
+            "An operator restored a released allocation's kept VM: a new allocation for the same user adopts it "
+                + "(restored_from names the old one)."),
     ]
 }
