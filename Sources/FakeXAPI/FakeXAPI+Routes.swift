@@ -1,11 +1,12 @@
 import Foundation
 public import Hummingbird
+import Synchronization
 
 extension FakeXAPI {
     /// The routes: `POST /jsonrpc` (JSON-RPC 1.0 and 2.0), and the admin routes
     /// `GET /admin/state`, `POST /admin/faults` (a ``FakeFault`` as JSON), `DELETE /admin/faults`,
-    /// `POST /admin/expire-sessions`. Other `POST` paths answer as XAPI does to a malformed
-    /// XML-RPC body: HTTP 500 with an HTML page (this fake speaks JSON-RPC only).
+    /// `POST /admin/expire-sessions`, `GET /admin/vdi/{ref}` (an uploaded image); `PUT
+    /// /import_raw_vdi`; and XML-RPC at `POST /` and every other path, as a pool master serves it.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/jsonrpc") { request, _ in
@@ -37,14 +38,67 @@ extension FakeXAPI {
             self.expireSessions()
             return Self.response(.ok, "application/json", "{}")
         }
+        for path in ["/import_raw_vdi", "/member/import_raw_vdi"] {
+            router.put(RouterPath(path)) { request, _ in
+                try await self.answerUpload(request, viaMember: path.hasPrefix("/member"))
+            }
+        }
+        router.get("/admin/vdi/{ref}") { _, context in
+            let ref = context.parameters.get("ref") ?? ""
+            guard let bytes = self.vdiContents(ref) else {
+                return Self.response(.notFound, "text/plain", "no upload for VDI \(ref)")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         for path in ["/", "/**"] {
-            router.post(RouterPath(path)) { _, _ in
-                Self.response(
-                    .internalServerError, "text/html",
-                    "<html><body><h1>Xmlrpc.Parse_error</h1>fake-xapi speaks JSON-RPC at /jsonrpc</body></html>")
+            router.post(RouterPath(path)) { request, _ in
+                let body = try await request.body.collect(upTo: 16 << 20)
+                return await self.answerXMLRPC(String(buffer: body))
             }
         }
         return router
+    }
+
+    /// Answers an XML-RPC body as XAPI does: HTTP 200 `text/xml` for every API result, success
+    /// or failure; HTTP 500 `text/html` for a body that is not a method call.
+    func answerXMLRPC(_ body: String) async -> Response {
+        let parsed: (method: String, params: [FakeValue])
+        do {
+            parsed = try FakeXMLRPC.parseCall(body)
+        } catch {
+            return Self.response(
+                .internalServerError, "text/html",
+                "<html><body><h1>Xmlrpc.Parse_error</h1>\(FakeXMLRPC.escape(error.description))</body></html>")
+        }
+        let answer = await call(parsed.method, parsed.params)
+        return Self.response(.ok, "text/xml", FakeXMLRPC.response(answer.outcome))
+    }
+
+    /// `PUT /import_raw_vdi?session_id=&vdi=&format=raw`: stores the body in the VDI. With
+    /// ``FakeXAPIOptions/redirectUploads`` the master answers 302 to `/member/import_raw_vdi`
+    /// without the query, which the client must keep.
+    func answerUpload(_ request: Request, viaMember: Bool) async throws -> Response {
+        if redirectsUploads, !viaMember {
+            state.withLock { $0.callCounts["PUT /import_raw_vdi (redirected)", default: 0] += 1 }
+            return Response(status: .found, headers: [.location: "/member/import_raw_vdi"])
+        }
+        let query = request.uri.queryParameters
+        guard let session = query["session_id"].map(String.init), let vdi = query["vdi"].map(String.init),
+            query["format"].map(String.init) ?? "raw" == "raw"
+        else {
+            return Self.response(.badRequest, "text/plain", "expected ?session_id=…&vdi=…&format=raw")
+        }
+        if request.headers[.transferEncoding]?.contains("chunked") == true {
+            return Self.response(.lengthRequired, "text/plain", "XAPI wants a Content-Length, not chunked encoding")
+        }
+        let body = try await request.body.collect(upTo: 64 << 20)
+        if let error = importRawVDI(session: session, vdi: vdi, bytes: Array(body.readableBytesView)) {
+            let status: HTTPResponse.Status = error.code == "SESSION_INVALID" ? .forbidden : .internalServerError
+            return Self.response(status, "text/plain", "\(error.code) \(error.params.joined(separator: " "))")
+        }
+        return Self.response(.ok, "text/plain", "")
     }
 
     /// Answers a JSON-RPC body: v2 when it says `"jsonrpc": "2.0"`, else v1; a body without a

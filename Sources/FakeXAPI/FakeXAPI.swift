@@ -9,7 +9,7 @@ import Synchronization
 /// directly with ``call(_:_:)``.
 public final class FakeXAPI: Sendable {
     // The whole pool, guarded by its Mutex; no await ever happens while it is held.
-    private let state: Mutex<FakeXAPIState>
+    let state: Mutex<FakeXAPIState>
 
     /// Creates a fake pool from `options`.
     public init(options: FakeXAPIOptions = .init()) {

@@ -22,13 +22,21 @@ public struct FakeXAPIOptions: Sendable {
     public var masterAddress: String?
     /// Faults active from the start.
     public var faults: [FakeFault]
+    /// The template is a stock cloud image (`other_config.cloud_image`): its clones' guest agent
+    /// reports only when a `cidata` config drive with contents is attached, as cloud-init brings
+    /// the agent up from it.
+    public var cloudImage: Bool
+    /// Answer the first `PUT /import_raw_vdi` of each VDI with a 302 to `/member/import_raw_vdi`
+    /// (no query), as a master does for an SR on a pool member.
+    public var redirectUploads: Bool
 
     /// Creates options; the defaults suit local development.
     public init(
         username: String = "root", password: String = "secret", templateName: String = "debian-12-cloud",
         networkName: String = "pool-net", srName: String = "Local storage", hostMemoryBytes: Int64 = 64 << 30,
         srSizeBytes: Int64 = 500 << 30, guestMetricsDelay: Duration? = .seconds(1),
-        startDuration: Duration = .milliseconds(200), masterAddress: String? = nil, faults: [FakeFault] = []
+        startDuration: Duration = .milliseconds(200), masterAddress: String? = nil, faults: [FakeFault] = [],
+        cloudImage: Bool = false, redirectUploads: Bool = false
     ) {
         self.username = username
         self.password = password
@@ -41,5 +49,7 @@ public struct FakeXAPIOptions: Sendable {
         self.startDuration = startDuration
         self.masterAddress = masterAddress
         self.faults = faults
+        self.cloudImage = cloudImage
+        self.redirectUploads = redirectUploads
     }
 }

@@ -40,6 +40,10 @@ public struct FakeXAPISnapshot: Sendable, Hashable, Codable {
     public var callCounts: [String: Int]
     /// Faults still armed.
     public var faults: [FakeFault]
+    /// Name labels of the VDIs created after start, by ref (`cidata` for config drives).
+    public var vdiLabels: [String: String]
+    /// Raw images accepted by `PUT /import_raw_vdi`.
+    public var uploads: Int
 }
 
 extension FakeXAPIState {
@@ -64,6 +68,9 @@ extension FakeXAPIState {
         return FakeXAPISnapshot(
             vms: vms, vdis: created("VDI"), vbds: created("VBD"), tasks: tables["task"]?.count ?? 0,
             sessions: sessions.count, peakOperationsInFlight: peakOperationsInFlight, callCounts: callCounts,
-            faults: faults)
+            faults: faults,
+            vdiLabels: Dictionary(
+                uniqueKeysWithValues: created("VDI").map { ($0, tables["VDI"]?[$0]?["name_label"]?.stringValue ?? "") }),
+            uploads: uploads)
     }
 }

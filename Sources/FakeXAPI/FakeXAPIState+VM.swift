@@ -85,7 +85,8 @@ extension FakeXAPIState {
             record["resident_on"] = .string(host)
             record["guest_metrics"] = "OpaqueRef:NULL"
         }
-        if let delay = options.guestMetricsDelay { metricsDue[vm] = now + delay }
+        let waitsForConfigDrive = current["other_config"]?.stringMap["cloud_image"] == "true" && !hasConfigDrive(vm)
+        if let delay = options.guestMetricsDelay, !waitsForConfigDrive { metricsDue[vm] = now + delay }
         return ""
     }
 
@@ -226,6 +227,7 @@ extension FakeXAPIState {
             }
         }
         tables["VDI"]?[vdi] = nil
+        vdiContents[vdi] = nil
         return ""
     }
 

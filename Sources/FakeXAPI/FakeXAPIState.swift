@@ -22,6 +22,10 @@ struct FakeXAPIState {
     var peakOperationsInFlight = 0
     var callCounts: [String: Int] = [:]
     var addressCounter = 0
+    /// Bytes uploaded with `PUT /import_raw_vdi`, per VDI ref.
+    var vdiContents: [String: [UInt8]] = [:]
+    /// Uploads accepted.
+    var uploads = 0
 
     struct PendingStart {
         var vm: String
@@ -117,7 +121,9 @@ struct FakeXAPIState {
                     "is_control_domain": true, "power_state": "Running", "resident_on": .string(host),
                     "HVM_shadow_multiplier": .double(.nan),  // XAPI writes such fields as bare NaN
                 ], uniquingKeysWith: { _, new in new }))
-        let template = insert("VM", Self.vmRecord(name: options.templateName, template: true, memory: 512 << 20))
+        var templateRecord = Self.vmRecord(name: options.templateName, template: true, memory: 512 << 20)
+        if options.cloudImage { templateRecord["other_config"] = ["cloud_image": "true"] }
+        let template = insert("VM", templateRecord)
         attachDisk(to: template, sr: sr, size: 2 << 30, name: "\(options.templateName) disk")
         // Same name label, but not templates: a VM and a snapshot the template lookup must skip.
         insert("VM", Self.vmRecord(name: options.templateName, template: false, memory: 512 << 20))

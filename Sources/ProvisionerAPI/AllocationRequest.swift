@@ -22,6 +22,9 @@ public struct AllocationRequest: Sendable, Hashable {
     /// teardown of a failed attempt (``VmAllocation/attempt``) removes that attempt's resources
     /// only. `nil` when the caller does not fence its calls.
     public var attempt: Int?
+    /// The released allocation whose kept VM this one adopts instead of creating a new one (a
+    /// restore); only backends adopting ``ReleaseRetaining`` honour it, others refuse it.
+    public var restoredFrom: String?
 
     /// Creates a request.
     public init(
@@ -32,7 +35,8 @@ public struct AllocationRequest: Sendable, Hashable {
         sshPublicKeys: [String] = [],
         openPorts: [Int] = [],
         metadata: [String: String] = [:],
-        attempt: Int? = nil
+        attempt: Int? = nil,
+        restoredFrom: String? = nil
     ) {
         self.allocationID = allocationID
         self.userID = userID
@@ -42,5 +46,6 @@ public struct AllocationRequest: Sendable, Hashable {
         self.openPorts = openPorts
         self.metadata = metadata
         self.attempt = attempt
+        self.restoredFrom = restoredFrom
     }
 }

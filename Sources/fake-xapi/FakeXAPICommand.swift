@@ -3,7 +3,8 @@ import FakeXAPI
 import Hummingbird
 import Logging
 
-/// `fake-xapi`: a stateful fake XCP-ng pool master speaking XAPI JSON-RPC at `/jsonrpc`.
+/// `fake-xapi`: a stateful fake XCP-ng pool master speaking XAPI JSON-RPC at `/jsonrpc` and XML-RPC
+/// at `/` (so the XenAPI Python SDK works against it), with `PUT /import_raw_vdi`.
 @main
 struct FakeXAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,7 @@ struct FakeXAPICommand: AsyncParsableCommand {
         abstract: "A stateful fake XAPI (XCP-ng) server for local development and tests.",
         discussion: """
             Admin routes: GET /admin/state, POST /admin/faults {"method","error":[CODE,…],"latency_ms","times"}, \
-            DELETE /admin/faults, POST /admin/expire-sessions.
+            DELETE /admin/faults, POST /admin/expire-sessions, GET /admin/vdi/{ref} (uploaded bytes).
             """)
 
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
@@ -28,6 +29,10 @@ struct FakeXAPICommand: AsyncParsableCommand {
     @Option(help: "Inject an error: METHOD=CODE[,PARAM…] (repeatable; VM.start fails start tasks).")
     var fault: [String] = []
     @Option(help: "Inject a delay: METHOD=MILLISECONDS (repeatable).") var latency: [String] = []
+    @Flag(help: "Mark the template a cloud image: guest metrics appear only with a cidata config drive.")
+    var cloudImage = false
+    @Flag(help: "Answer PUT /import_raw_vdi with a 302 to /member/import_raw_vdi (no query), as for a member's SR.")
+    var redirectUploads = false
 
     func run() async throws {
         var faults: [FakeFault] = []
@@ -45,7 +50,8 @@ struct FakeXAPICommand: AsyncParsableCommand {
         let options = FakeXAPIOptions(
             username: username, password: password, templateName: template, networkName: network, srName: sr,
             guestMetricsDelay: guestMetricsDelayMs < 0 ? nil : .milliseconds(guestMetricsDelayMs),
-            startDuration: .milliseconds(max(0, startDurationMs)), masterAddress: memberOf, faults: faults)
+            startDuration: .milliseconds(max(0, startDurationMs)), masterAddress: memberOf, faults: faults,
+            cloudImage: cloudImage, redirectUploads: redirectUploads)
         var logger = Logger(label: "fake-xapi")
         logger.logLevel = .info
         let listener = logger

@@ -95,7 +95,7 @@ struct XCPNGProvisionerTests {
             #expect(
                 !(try await backend.hasCapacity(for: PlanSpec(name: "huge", memoryMiB: 65 << 10), logger: quietLogger)))
             #expect(!(try await backend.hasCapacity(for: PlanSpec(name: "disk", diskGiB: 501), logger: quietLogger)))
-            try await backend.checkReadiness(logger: quietLogger)
+            try await backend.probe(logger: quietLogger)
         }
     }
 
@@ -115,12 +115,12 @@ struct XCPNGProvisionerTests {
 
     @Test func shutdownLogsOut() async throws {
         try await withFakePool { backend, fake in
-            try await backend.checkReadiness(logger: quietLogger)
+            try await backend.probe(logger: quietLogger)
             #expect(fake.snapshot().sessions == 1)
             await backend.shutdown()
             #expect(fake.snapshot().sessions == 0)
             let error = try await #require(throws: ProvisionerError.self) {
-                try await backend.checkReadiness(logger: quietLogger)
+                try await backend.probe(logger: quietLogger)
             }
             #expect(error.code == .backendUnavailable)
         }

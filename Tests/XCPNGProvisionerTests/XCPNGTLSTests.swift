@@ -55,7 +55,7 @@ struct XCPNGTLSTests {
     @Test func aPinnedFingerprintIsTrusted() async throws {
         try await withTLSFake { port in
             let backend = backend(port: port, trust: .pinned([String(repeating: "0", count: 64), pin]))
-            try await backend.checkReadiness(logger: quietLogger)
+            try await backend.probe(logger: quietLogger)
             let vm = try await backend.allocate(request("tls-1"), logger: quietLogger)
             try await backend.release(vm, logger: quietLogger)
             await backend.shutdown()
@@ -66,7 +66,7 @@ struct XCPNGTLSTests {
         try await withTLSFake { port in
             let backend = backend(port: port, trust: .pinned([String(repeating: "ab", count: 32)]))
             let error = try await #require(throws: ProvisionerError.self) {
-                try await backend.checkReadiness(logger: quietLogger)
+                try await backend.probe(logger: quietLogger)
             }
             #expect(error.code == .backendUnavailable)
             #expect(error.operatorDetail?.contains(pin) == true, "the detail names the presented fingerprint")
@@ -76,7 +76,7 @@ struct XCPNGTLSTests {
     @Test func theSystemTrustStoreRefusesASelfSignedCertificate() async throws {
         try await withTLSFake { port in
             let error = try await #require(throws: ProvisionerError.self) {
-                try await backend(port: port, trust: .system, callTimeoutSeconds: 4).checkReadiness(logger: quietLogger)
+                try await backend(port: port, trust: .system, callTimeoutSeconds: 4).probe(logger: quietLogger)
             }
             #expect(error.code == .backendUnavailable)
             #expect(error.operatorDetail?.lowercased().contains("certificate") == true, "\(error)")
@@ -91,7 +91,7 @@ struct XCPNGTLSTests {
         try Data(TestCertificate.certificatePEM.utf8).write(to: caFile)
         try await withTLSFake { port in
             let backend = backend(port: port, trust: .caFile(caFile.path))
-            try await backend.checkReadiness(logger: quietLogger)
+            try await backend.probe(logger: quietLogger)
             await backend.shutdown()
         }
     }
@@ -99,7 +99,7 @@ struct XCPNGTLSTests {
     @Test func insecureSkipsVerification() async throws {
         try await withTLSFake { port in
             let backend = backend(port: port, trust: .insecure)
-            try await backend.checkReadiness(logger: quietLogger)
+            try await backend.probe(logger: quietLogger)
             await backend.shutdown()
         }
     }

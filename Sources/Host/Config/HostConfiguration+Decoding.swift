@@ -57,7 +57,7 @@ extension ServerConfiguration {
         self.init()
         let map = try node.mapping(allowing: [
             "host", "port", "admin_secret_env", "service_token_env", "max_body_bytes", "dashboard_secret_env",
-            "dashboard_link_ttl_s",
+            "dashboard_link_ttl_s", "read_timeout_s", "idle_timeout_s",
         ])
         host = try map.string("host", default: host)
         if host.isEmpty { throw ConfigError(node: map.node("host"), message: "host must not be empty") }
@@ -68,6 +68,8 @@ extension ServerConfiguration {
         dashboardSecretEnv = try map.envVarName("dashboard_secret_env", default: dashboardSecretEnv)
         dashboardLinkTTLSeconds = try map.int(
             "dashboard_link_ttl_s", default: dashboardLinkTTLSeconds, in: 60...2_592_000)
+        readTimeoutSeconds = try map.double("read_timeout_s", default: readTimeoutSeconds, in: 0.1...3600)
+        idleTimeoutSeconds = try map.double("idle_timeout_s", default: idleTimeoutSeconds, in: 0.1...86_400)
     }
 }
 

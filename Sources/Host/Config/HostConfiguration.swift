@@ -62,7 +62,10 @@ public struct HostConfiguration: Sendable {
 /// `admin_secret_env` / `service_token_env` (env var names), `max_body_bytes` (integer, default
 /// 1048576, 1...67108864), `dashboard_secret_env` (env var name, default
 /// `PROVISIONER_DASHBOARD_SECRET`: the key that signs dashboard links), `dashboard_link_ttl_s`
-/// (integer, default 3600, 60...2592000: how long a dashboard link works).
+/// (integer, default 3600, 60...2592000: how long a dashboard link works), `read_timeout_s` (number,
+/// default 30, 0.1...3600: a request's body must arrive within this after its head),
+/// `idle_timeout_s` (number, default 60, 0.1...86400: a connection with no complete request part
+/// for this long, also one dribbling its headers, is closed).
 public struct ServerConfiguration: Sendable, Equatable {
     /// The address to bind.
     public var host: String = "127.0.0.1"
@@ -78,6 +81,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var dashboardSecretEnv: String = "PROVISIONER_DASHBOARD_SECRET"
     /// How long a dashboard link works after it is issued.
     public var dashboardLinkTTLSeconds: Int = 3600
+    /// How long a request's body may take to arrive after its head, in seconds.
+    public var readTimeoutSeconds: Double = 30
+    /// How long a connection may stay without a complete request part, in seconds.
+    public var idleTimeoutSeconds: Double = 60
     /// Creates the section with defaults.
     public init() {}
 }

@@ -78,6 +78,7 @@ enum AllocationViews {
             ("released_at", .date(record.releasedAt)),
             ("host", .string(host?.id ?? record.hostID)),
             ("host_health", .string(host?.health.rawValue)),
+            ("restored_from", .string(record.restoredFrom)),
         ]
         if let events {
             pairs.append(

@@ -141,6 +141,7 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         store: dependencies.store, configuration: dependencies.configuration.hosts,
         globalKey: dependencies.hostGlobalKey, now: dependencies.now
     ).register(on: router)
+    RestoreRoutes(orders: dependencies.orders, store: dependencies.store, adminAuth: adminAuth).register(on: router)
     return router
 }
 
@@ -170,6 +171,7 @@ public func buildApplication(
     }
     return Application(
         router: buildRouter(dependencies),
+        server: .http1(configuration: ServerTimeouts(server).channelConfiguration),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "provisioner"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },

@@ -78,7 +78,7 @@ extension AllocationLifecycle {
             .checksMeasured(vm, LaunchChecks(dns: failed, ssh: passed), entry: allocate),
             .allocateFailed(error, entry: allocate), .allocateFailed(deadline, entry: allocate),
             .finalizeFailed(vm, cause: "sample", entry: allocate),
-            .releaseSucceeded(entry: release), .releaseFailed(error, entry: release),
+            .releaseSucceeded(entry: release), .releaseFailed(error, entry: release), .graceExpired,
         ]
         for teardown in [rollback, supersede] {
             inputs += [.teardownSucceeded(entry: teardown), .teardownFailed(error, entry: teardown)]

@@ -82,6 +82,8 @@ public struct AllocationLifecycle: Sendable {
         case deadlinePassed(seconds: Int, open: [JournalEntry])
         /// Reconcile read the backend's status of a delivered VM.
         case statusObserved(previous: VmStatus.PowerState, current: VmStatus)
+        /// The grace period of a released VM the backend kept has passed: destroy it (journaled).
+        case graceExpired
     }
 
     /// The launch checks of a VM, as measured.
@@ -170,6 +172,7 @@ public struct AllocationLifecycle: Sendable {
         case .releaseFailed(let error, let entry): return rules.releaseFailed(error, entry)
         case .deadlinePassed(let seconds, let open): return rules.deadlinePassed(seconds, open: open.filter(\.isOpen))
         case .statusObserved(let previous, let current): return rules.statusObserved(previous, current)
+        case .graceExpired: return rules.graceExpired()
         }
     }
 }

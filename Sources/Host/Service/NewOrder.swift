@@ -44,7 +44,8 @@ public struct NewOrder: Sendable, Codable, Equatable {
         if let hostname {
             let label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
             let pattern = "^\(label)(\\.\(label))*$"
-            guard hostname.count <= 253, hostname.lowercased().range(of: pattern, options: .regularExpression) != nil
+            guard hostname.utf8.count <= 253,
+                hostname.lowercased().range(of: pattern, options: .regularExpression) != nil
             else {
                 throw ProvisionerError.invalidRequest("hostname must be a valid DNS name (RFC 1123).")
             }
@@ -56,7 +57,7 @@ public struct NewOrder: Sendable, Codable, Equatable {
             let parts = key.split(separator: " ")
             guard parts.count >= 2,
                 parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
-                    || parts[0].hasPrefix("sk-"), key.count <= 16_384, !key.contains("\n")
+                    || parts[0].hasPrefix("sk-"), key.utf8.count <= 16_384, !key.contains("\n")
             else {
                 throw ProvisionerError.invalidRequest(
                     "ssh_keys[\(index)] is not an OpenSSH public key ('ssh-ed25519 AAAA...').")
@@ -74,11 +75,12 @@ public struct NewOrder: Sendable, Codable, Equatable {
             }
         }
         if let forgeID, !Self.isValidForgeID(forgeID) {
-            throw ProvisionerError.invalidRequest("forge_id must be 1-200 printable characters.")
+            throw ProvisionerError.invalidRequest("forge_id must be 1-200 bytes (UTF-8) of printable characters.")
         }
-        guard metadata.count <= 64, metadata.allSatisfy({ $0.key.count <= 128 && $0.value.count <= 1024 }) else {
+        guard metadata.count <= 64, metadata.allSatisfy({ $0.key.utf8.count <= 128 && $0.value.utf8.count <= 1024 })
+        else {
             throw ProvisionerError.invalidRequest(
-                "metadata may hold at most 64 entries, keys up to 128 and values up to 1024 characters.")
+                "metadata may hold at most 64 entries, keys up to 128 and values up to 1024 bytes (UTF-8).")
         }
     }
 
@@ -90,9 +92,9 @@ public struct NewOrder: Sendable, Codable, Equatable {
         userID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}\z"#, options: .regularExpression) != nil
     }
 
-    /// Whether `forgeID` is 1-200 characters with no control, format or line-separator characters.
+    /// Whether `forgeID` is 1-200 bytes (UTF-8) with no control, format or line-separator characters.
     static func isValidForgeID(_ forgeID: String) -> Bool {
-        guard (1...200).contains(forgeID.count) else { return false }
+        guard (1...200).contains(forgeID.utf8.count) else { return false }
         return forgeID.unicodeScalars.allSatisfy { scalar in
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: false

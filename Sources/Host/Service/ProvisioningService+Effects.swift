@@ -120,6 +120,7 @@ extension ProvisioningService {
         }
         return AllocationRequest(
             allocationID: record.id, userID: record.userID, plan: plan, hostname: record.hostname,
-            sshPublicKeys: record.sshKeys, openPorts: record.openPorts, metadata: record.metadata, attempt: attempt)
+            sshPublicKeys: record.sshKeys, openPorts: record.openPorts, metadata: record.metadata, attempt: attempt,
+            restoredFrom: record.restoredFrom)
     }
 }

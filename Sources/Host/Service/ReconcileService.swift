@@ -78,6 +78,7 @@ public final class ReconcileService: Service {
         let report = PassTally()
         await enforceDeadlines(now: now, report: report)
         await retryPendingTeardowns(now: now, report: report)
+        await destroyExpiredRetentions(now: now, report: report)
         await checkDrift(report: report)
         let orphaned = await findOrphans(now: now, report: report)
         await converge(orphans: orphaned, report: report)

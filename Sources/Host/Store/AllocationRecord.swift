@@ -83,6 +83,8 @@ public struct AllocationRecord: Sendable, Equatable {
     public var provisionedAt: Date?
     public var releasedAt: Date?
     public var deletedAt: Date?
+    /// The released allocation whose kept VM this one adopted (`POST /admin/vm/{id}/restore`).
+    public var restoredFrom: String?
 
     /// A new order, not yet stored.
     public init(

@@ -184,5 +184,13 @@ public enum EventRegistry {
             "vm_restarted", .lifecycle,
             "A delivered VM found stopped was started again (reconcile converging, through the gate's benign "
                 + "restart_vm op)."),
+        .init(
+            "grace_expired", .lifecycle,
+            "The grace period of a released VM the backend kept (on_release: halt_then_destroy) passed; "
+                + "reconcile destroys it with its disks, journaled."),
+        .init(
+            "vm_restored", .lifecycle,
+            "An operator restored a released allocation's kept VM: a new allocation for the same user adopts it "
+                + "(restored_from names the old one)."),
     ]
 }

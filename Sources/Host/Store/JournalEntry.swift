@@ -21,6 +21,8 @@ public struct JournalEntry: Sendable, Equatable {
         /// A later attempt took over from one that never finished; the new attempt starts once
         /// the old one's resources are gone.
         case supersede
+        /// A released VM the backend kept for a grace period is destroyed now that it passed.
+        case graceExpired = "grace_expired"
     }
 
     public var opID: String

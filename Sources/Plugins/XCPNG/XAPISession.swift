@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ProvisionerAPI
 
@@ -23,7 +24,7 @@ actor XAPISession {
         var cap: Duration = .seconds(5)
     }
 
-    private let transport: XAPITransport
+    let transport: XAPITransport
     private let credentials: Credentials
     private let retry: RetryPolicy
     private(set) var endpoint: XAPIEndpoint
@@ -110,6 +111,9 @@ actor XAPISession {
         }
     }
 
+    /// The session an upload carries in its query (logging in when there is none).
+    func sessionForUpload(logger: Logger) async throws -> String { try await currentSession(logger: logger) }
+
     /// The current session, logging in (once, for every waiting caller) when there is none.
     private func currentSession(logger: Logger) async throws -> String {
         if isClosed { throw ProvisionerError.backendUnavailable("the XCP-ng backend is shut down") }
@@ -161,5 +165,20 @@ actor XAPISession {
                 }
             }
         }
+    }
+}
+
+extension XAPISession {
+    /// Uploads a raw disk image into `vdi` (`PUT /import_raw_vdi`) with the current session,
+    /// logging in again once if the session was refused.
+    func importRawVDI(_ vdi: String, bytes: [UInt8], logger: Logger) async throws {
+        let session = try await sessionForUpload(logger: logger)
+        let query = "session_id=\(Self.percentEncoded(session))&vdi=\(Self.percentEncoded(vdi))&format=raw"
+        try await transport.uploadRaw(path: "/import_raw_vdi", query: query, body: bytes, on: endpoint, logger: logger)
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:")))
+            ?? text
     }
 }

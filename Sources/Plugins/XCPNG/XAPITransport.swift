@@ -10,16 +10,32 @@ import Synchronization
 /// Posts JSON-RPC calls to one or more pool hosts over AsyncHTTPClient, with a deadline on each
 /// call and the configured certificate trust.
 ///
-/// It holds no session: ``XAPISession`` decides which host and session a call goes to.
+/// It holds no session: ``XAPISession`` decides which host and session a call goes to. Its client
+/// never follows HTTP redirects: a JSON-RPC body carries the password or a session, and moving to
+/// the master is XAPI's own `HOST_IS_SLAVE` answer. Only ``uploadRaw(path:query:body:on:logger:)``
+/// follows a 302, by hand, to a pool member.
 final class XAPITransport: Sendable {
-    private let client: HTTPClient
+    /// The client every transport uses: AsyncHTTPClient's defaults, with redirects refused. A global
+    /// `let` lives as long as the process, like `HTTPClient.shared`, so it is never shut down.
+    static let noRedirectClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
+            backgroundActivityLogger: Logger(label: "xapi-transport", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }()
+
+    let client: HTTPClient
     private let trust: XCPNGProvisionerConfiguration.TLSTrust
-    private let callTimeout: Duration
+    let callTimeout: Duration
     // Per-host TLS configurations (a pinned certificate is per host), guarded by the Mutex.
     private let tlsByHost: Mutex<[XAPIEndpoint: TLSConfiguration]> = Mutex([:])
     private let nextID = Atomic<Int>(1)
 
-    init(trust: XCPNGProvisionerConfiguration.TLSTrust, callTimeout: Duration, client: HTTPClient = .shared) {
+    init(
+        trust: XCPNGProvisionerConfiguration.TLSTrust, callTimeout: Duration,
+        client: HTTPClient = XAPITransport.noRedirectClient
+    ) {
         self.trust = trust
         self.callTimeout = callTimeout
         self.client = client
@@ -93,7 +109,12 @@ final class XAPITransport: Sendable {
         }
     }
 
-    private func tlsConfiguration(for endpoint: XAPIEndpoint) async throws -> TLSConfiguration {
+    var deadline: TimeAmount {
+        .nanoseconds(
+            callTimeout.components.seconds * 1_000_000_000 + callTimeout.components.attoseconds / 1_000_000_000)
+    }
+
+    func tlsConfiguration(for endpoint: XAPIEndpoint) async throws -> TLSConfiguration {
         if let known = tlsByHost.withLock({ $0[endpoint] }) { return known }
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch trust {

@@ -6,7 +6,8 @@ extension XCPNGProvisioner {
     /// Creates the VM of an allocation from the template, or returns the one already created for
     /// its id.
     ///
-    /// Clone → tag → provision → size → NIC → xenstore keys → start (async task) → wait for the
+    /// Clone → tag → provision → size → NIC → xenstore keys → config drive (`guest_config:
+    /// cloud_init`) → start (async task) → wait for the
     /// guest IP. Any failure after the clone destroys what was created (VM, VBDs, owned VDIs)
     /// before the error is thrown.
     ///
@@ -21,6 +22,9 @@ extension XCPNGProvisioner {
         logger[metadataKey: "allocation.id"] = "\(request.allocationID)"
         let log = logger
         return try await serializer.run(request.allocationID) {
+            if let origin = request.restoredFrom {
+                return try await serializer.run(origin) { try await restore(request, from: origin, logger: log) }
+            }
             // Only this attempt's VMs: another attempt's are its own to finish or roll back.
             let existing = try await findVMs(allocationID: request.allocationID, backendRef: nil, logger: log)
                 .filter { belongs($0, toAttempt: request.attempt) }
@@ -125,6 +129,7 @@ extension XCPNGProvisioner {
         }
         _ = try await call(
             "VM.set_xenstore_data", [ref, .map(xenstore)], context: "writing xenstore data", logger: logger)
+        if configuration.guestConfig == .cloudInit { try await attachConfigDrive(vm, request: request, logger: logger) }
         _ = try await call(
             "VM.add_to_other_config", [ref, .string(Self.configuredKey), "true"], context: "marking the VM configured",
             logger: logger)
@@ -152,7 +157,7 @@ extension XCPNGProvisioner {
     }
 
     /// Starts the VM as an async task, within the task bound.
-    private func start(_ vm: String, logger: Logger) async throws {
+    func start(_ vm: String, logger: Logger) async throws {
         let timeout = Duration.milliseconds(Int64(configuration.taskTimeoutSeconds * 1000))
         try await limiter.withSlot {
             do {
@@ -167,7 +172,7 @@ extension XCPNGProvisioner {
     }
 
     /// Waits for the guest IP and builds the allocation.
-    private func finish(_ vm: String, device: String, request: AllocationRequest, logger: Logger) async throws
+    func finish(_ vm: String, device: String, request: AllocationRequest, logger: Logger) async throws
         -> VmAllocation
     {
         let addresses = try await waitForAddresses(vm, device: device, logger: logger)

@@ -9,7 +9,8 @@ extension XCPNGProvisioner {
         let records = try await call("VM.get_all_records", context: "listing VMs", logger: logger).objectValue ?? [:]
         return records.values.compactMap { record -> InventoryItem? in
             let tags = record["other_config"].stringMap
-            guard tags[Self.ownerKey] == configuration.ownerTag else { return nil }
+            // A VM kept for its grace period belongs to a released allocation on purpose.
+            guard tags[Self.ownerKey] == configuration.ownerTag, tags[Self.releasedAtKey] == nil else { return nil }
             return InventoryItem(
                 backendRef: record["uuid"].stringValue ?? "", allocationID: tags[Self.allocationKey],
                 name: record["name_label"].stringValue)

@@ -18,7 +18,18 @@ extension XCPNGProvisioner {
             let vms = try await findVMs(
                 allocationID: allocation.allocationID, backendRef: allocation.backendRef, logger: log
             ).filter { belongs($0, toAttempt: attempt) }
-            for vm in vms { try await teardown(vm.ref, logger: log) }
+            for vm in vms {
+                if allocation.backendRef != nil, !vm.isTemplate {
+                    // A delivered VM: kept for the grace period, or destroyed once it passed.
+                    try await keepOrDestroy(vm, logger: log)
+                } else if vm.otherConfig[Self.restoredFromKey] != nil, vm.otherConfig[Self.releasedAtKey] == nil {
+                    // The teardown of a failed restore attempt: the customer's disks go back to
+                    // the kept VM of the old allocation, never destroyed here.
+                    try await giveBack(vm, logger: log)
+                } else {
+                    try await teardown(vm.ref, logger: log)
+                }
+            }
             log.info("XCP-ng VM released", metadata: ["vm.count": "\(vms.count)"])
         }
     }

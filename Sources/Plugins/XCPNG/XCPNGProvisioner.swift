@@ -1,5 +1,6 @@
 public import Logging
 public import ProvisionerAPI
+import Synchronization
 
 /// The XCP-ng backend: creates each customer's VM from a template over XAPI JSON-RPC and destroys
 /// it, with its disks, on release.
@@ -38,6 +39,8 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
     /// The factory's logger, for ``shutdown()``, which gets none of its own.
     private let lifecycleLogger: Logger?
     let serializer = KeyedSerializer()
+    /// The last background probe's outcome (``runBackgroundWork(logger:)``); `nil` before the first.
+    let lastProbe = Mutex<ProbeOutcome?>(nil)
 
     /// Creates the backend; nothing is contacted until the first call.
     ///
@@ -76,12 +79,5 @@ public final class XCPNGProvisioner: Provisioner, InventoryListing, CapacityRepo
     /// Logs out of XAPI; later calls fail with `backend_unavailable`.
     public func shutdown() async {
         await session.logout(logger: lifecycleLogger ?? Logger(label: "", factory: { _ in SwiftLogNoOpLogHandler() }))
-    }
-
-    /// Checks that the pool answers and the login works.
-    ///
-    /// - Throws: ``ProvisionerError`` `backend_unavailable` or `timeout`.
-    public func checkReadiness(logger: Logger) async throws {
-        _ = try await call("pool.get_all", context: "readiness check", logger: logger)
     }
 }

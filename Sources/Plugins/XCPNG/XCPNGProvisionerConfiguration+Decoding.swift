@@ -16,6 +16,19 @@ extension XCPNGProvisionerConfiguration {
         case taskTimeoutSeconds = "task_timeout_s"
         case pollIntervalMilliseconds = "poll_interval_ms"
         case ownerTag = "owner_tag"
+        case guestConfig = "guest_config"
+        case cloudInit = "cloud_init"
+        case onRelease = "on_release"
+        case probeIntervalSeconds = "probe_interval_s"
+    }
+
+    enum CloudInitKeys: String, CaseIterable {
+        case userData = "user_data"
+    }
+
+    enum OnReleaseKeys: String, CaseIterable {
+        case mode
+        case graceSeconds = "grace_s"
     }
 
     enum TLSKeys: String, CaseIterable {
@@ -55,6 +68,54 @@ extension XCPNGProvisionerConfiguration {
             Keys.pollIntervalMilliseconds.rawValue, default: pollIntervalMilliseconds, in: 1...60_000)
         ownerTag = try map.node(Keys.ownerTag.rawValue).map { _ in try Self.nonEmpty(map, Keys.ownerTag) } ?? ownerTag
         tls = try Self.decodeTLS(map)
+        if let node = map.node(Keys.guestConfig.rawValue) {
+            let text = try node.asString()
+            guard let mode = GuestConfig(rawValue: text) else {
+                throw ConfigError(
+                    node: node,
+                    message:
+                        "expected one of \(GuestConfig.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'"
+                )
+            }
+            guestConfig = mode
+        }
+        if let node = map.node(Keys.cloudInit.rawValue) {
+            let cloudInit = try node.mapping(allowing: CloudInitKeys.self)
+            if let userData = cloudInit.node(CloudInitKeys.userData.rawValue) {
+                guard case .mapping = userData.content else {
+                    throw ConfigError(
+                        node: userData,
+                        message: "expected a mapping of cloud-config keys, got \(userData.kindDescription)")
+                }
+                cloudInitUserData = userData
+            }
+        }
+        if let node = map.node(Keys.onRelease.rawValue) { onRelease = try Self.decodeOnRelease(node) }
+        probeIntervalSeconds = try map.double(
+            Keys.probeIntervalSeconds.rawValue, default: probeIntervalSeconds, in: 0.05...3600)
+    }
+
+    private static func decodeOnRelease(_ node: ConfigNode) throws -> ReleaseMode {
+        let map = try node.mapping(allowing: OnReleaseKeys.self)
+        let modeNode = map.node(OnReleaseKeys.mode.rawValue)
+        let mode = try modeNode?.asString() ?? "destroy"
+        let graceNode = map.node(OnReleaseKeys.graceSeconds.rawValue)
+        switch mode {
+        case "destroy":
+            if let graceNode {
+                throw ConfigError(node: graceNode, message: "grace_s applies only to mode: halt_then_destroy")
+            }
+            return .destroy
+        case "halt_then_destroy":
+            guard graceNode != nil else {
+                throw ConfigError(
+                    node: node, message: "mode: halt_then_destroy needs grace_s (seconds a released VM is kept)")
+            }
+            return .haltThenDestroy(
+                graceSeconds: try map.double(OnReleaseKeys.graceSeconds.rawValue, default: 0, in: 1...31_536_000))
+        default:
+            throw ConfigError(node: modeNode, message: "expected destroy or halt_then_destroy, got '\(mode)'")
+        }
     }
 
     private static func nonEmpty(_ map: ConfigMapping, _ key: Keys) throws -> String {

@@ -23,6 +23,16 @@ public import ProvisionerAPI
 /// - `poll_interval_ms` (integer, optional, default 1000, 1...60000): task and guest-metrics polling.
 /// - `owner_tag` (string, optional, default `provisioner`): the `other_config` owner marker value
 ///   that says a VM is this service's.
+/// - `guest_config` (`cloud_init` | `xenstore`, optional, default `cloud_init`): how the hostname
+///   and SSH keys reach the guest: a NoCloud config drive (a VDI labelled `cidata` in `sr`), or
+///   xenstore `vm-data/*` keys only (for images running an agent that reads them).
+/// - `cloud_init` (mapping, optional): `user_data` (mapping, optional): cloud-config keys merged
+///   into every config drive's `user-data`.
+/// - `on_release` (mapping, optional): `mode` (`destroy` | `halt_then_destroy`, default `destroy`)
+///   and `grace_s` (number, required with `halt_then_destroy`, 1...31536000): how long a released
+///   VM is kept, halted, before reconcile destroys it with its disks.
+/// - `probe_interval_s` (number, optional, default 10, 0.05...3600): how often the background
+///   readiness probe calls the pool master; `/readyz` only reports its last result.
 public struct XCPNGProvisionerConfiguration: Sendable, Equatable {
     /// How the server's certificate is checked.
     public enum TLSTrust: Sendable, Equatable {
@@ -62,13 +72,39 @@ public struct XCPNGProvisionerConfiguration: Sendable, Equatable {
     public var pollIntervalMilliseconds: Int
     /// The owner marker written into `other_config`.
     public var ownerTag: String
+    /// How guest configuration reaches the VM.
+    public var guestConfig: GuestConfig
+    /// Cloud-config keys merged into every config drive's `user-data` (a mapping node).
+    public var cloudInitUserData: ConfigNode?
+    /// What a release does with the VM.
+    public var onRelease: ReleaseMode
+    /// Seconds between background readiness probes.
+    public var probeIntervalSeconds: Double
+
+    /// How the hostname and SSH keys reach the guest.
+    public enum GuestConfig: String, Sendable, Equatable, CaseIterable {
+        /// A NoCloud config drive (`cidata`), read by stock cloud images.
+        case cloudInit = "cloud_init"
+        /// xenstore `vm-data/*` keys only.
+        case xenstore
+    }
+
+    /// What a release does with the VM.
+    public enum ReleaseMode: Sendable, Equatable {
+        /// Shut down and destroy it with its disks at once.
+        case destroy
+        /// Shut it down and keep it for `graceSeconds`; reconcile destroys it afterwards.
+        case haltThenDestroy(graceSeconds: Double)
+    }
 
     /// Creates a configuration.
     public init(
         url: XAPIEndpoint, usernameEnv: String = "XCPNG_USER", passwordEnv: String = "XCPNG_PASSWORD",
         template: String, sr: String? = nil, network: String, tls: TLSTrust = .system,
         ipWaitTimeoutSeconds: Double = 300, maxConcurrentTasks: Int = 2, callTimeoutSeconds: Double = 30,
-        taskTimeoutSeconds: Double = 600, pollIntervalMilliseconds: Int = 1000, ownerTag: String = "provisioner"
+        taskTimeoutSeconds: Double = 600, pollIntervalMilliseconds: Int = 1000, ownerTag: String = "provisioner",
+        guestConfig: GuestConfig = .cloudInit, cloudInitUserData: ConfigNode? = nil, onRelease: ReleaseMode = .destroy,
+        probeIntervalSeconds: Double = 10
     ) {
         self.url = url
         self.usernameEnv = usernameEnv
@@ -83,6 +119,10 @@ public struct XCPNGProvisionerConfiguration: Sendable, Equatable {
         self.taskTimeoutSeconds = taskTimeoutSeconds
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
         self.ownerTag = ownerTag
+        self.guestConfig = guestConfig
+        self.cloudInitUserData = cloudInitUserData
+        self.onRelease = onRelease
+        self.probeIntervalSeconds = probeIntervalSeconds
     }
 
     /// What an operator should be warned about at startup (plain HTTP, no verification).

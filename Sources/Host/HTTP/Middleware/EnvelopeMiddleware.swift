@@ -36,8 +36,10 @@ public struct EnvelopeMiddleware: RouterMiddleware {
                     level: level, "request failed",
                     metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
             default:
+                // The error may echo what the client sent: escaped, so it cannot forge log lines.
                 context.logger.debug(
-                    "request refused", metadata: ["http.status": "\(apiError.status.code)", "error": "\(error)"])
+                    "request refused",
+                    metadata: ["http.status": "\(apiError.status.code)", "error": "\(LogText.escaped("\(error)"))"])
             }
             response = apiError.response(requestID: context.requestID)
         }

@@ -57,8 +57,8 @@ struct VMRoutes {
                 "Field 'status' must be one of: \(known.joined(separator: ", ")); got '\(status)'.")
         }
         let reference = try body.string("reference")
-        if let reference, reference.count > 256 {
-            throw ProvisionerError.invalidRequest("Field 'reference' may be at most 256 characters.")
+        if let reference, reference.utf8.count > 256 {
+            throw ProvisionerError.invalidRequest("Field 'reference' may be at most 256 bytes (UTF-8).")
         }
         let record = try await orders.recordPayment(
             id: id, status: status, reference: reference, requestID: context.requestID, logger: context.logger)
@@ -142,7 +142,7 @@ struct VMRoutes {
 
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
-        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard (1...255).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw ProvisionerError.invalidRequest("Header 'Idempotency-Key' must be 1-255 visible ASCII characters.")
         }
         return key

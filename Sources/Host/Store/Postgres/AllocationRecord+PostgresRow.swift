@@ -12,6 +12,7 @@ extension AllocationRecord {
         "customer_message", "operator_message", "failure_code", "rollback_available", "lease_owner",
         "lease_expires_at", "attempts", "created_at", "updated_at", "provisioned_at", "released_at", "deleted_at",
         "dns_detail", "ssh_detail", "lease_epoch", "teardown_failures",
+        "restored_from",
     ]
 
     init(postgresRow: PostgresRow) throws {
@@ -61,6 +62,7 @@ extension AllocationRecord {
         sshDetail = try optionalText("ssh_detail")
         leaseEpoch = try row["lease_epoch"].decode(Int.self)
         teardownFailures = try row["teardown_failures"].decode(Int.self)
+        restoredFrom = try optionalText("restored_from")
     }
 
     /// The column values as query bindings, in ``postgresColumns`` order.
@@ -103,6 +105,7 @@ extension AllocationRecord {
         b.append(sshDetail)
         b.append(leaseEpoch)
         b.append(teardownFailures)
+        b.append(restoredFrom)
         return b
     }
 

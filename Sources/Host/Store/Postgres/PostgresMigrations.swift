@@ -276,6 +276,9 @@ enum PostgresMigrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 6, name: "restored allocations",
+            statements: ["ALTER TABLE allocations ADD COLUMN IF NOT EXISTS restored_from text"]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

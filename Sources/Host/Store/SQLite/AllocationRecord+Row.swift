@@ -12,6 +12,7 @@ extension AllocationRecord {
             "customer_message", "operator_message", "failure_code", "rollback_available", "lease_owner",
             "lease_expires_at", "attempts", "created_at", "updated_at", "provisioned_at", "released_at", "deleted_at",
             "dns_detail", "ssh_detail", "lease_epoch", "teardown_failures",
+            "restored_from",
         ]
     }
 
@@ -58,6 +59,7 @@ extension AllocationRecord {
         sshDetail = row["ssh_detail"]
         leaseEpoch = row["lease_epoch"]
         teardownFailures = row["teardown_failures"]
+        restoredFrom = row["restored_from"]
     }
 
     /// The column values, in ``Columns/all`` order.
@@ -72,6 +74,7 @@ extension AllocationRecord {
             createdAt.timeIntervalSince1970, updatedAt.timeIntervalSince1970, provisionedAt?.timeIntervalSince1970,
             releasedAt?.timeIntervalSince1970, deletedAt?.timeIntervalSince1970, dnsDetail, sshDetail,
             leaseEpoch, teardownFailures,
+            restoredFrom,
         ]
     }
 }

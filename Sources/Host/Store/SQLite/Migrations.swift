@@ -256,6 +256,10 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v9: restored allocations") { db in
+            // The allocation a restore (POST /admin/vm/{id}/restore) was made from.
+            try db.execute(sql: "ALTER TABLE allocations ADD COLUMN restored_from TEXT")
+        }
         return migrator
     }
 }
