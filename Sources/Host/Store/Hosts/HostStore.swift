@@ -6,6 +6,7 @@ public import Foundation
 /// Every method commits before returning; each is one transaction.
 public protocol HostStore: Sendable {
     /// Stores a newly minted host; `false` when its id or key hash is taken (nothing written).
+    @discardableResult
     func insertHost(_ host: HostRecord, audit: AuditEvent) async throws -> Bool
     /// One host, if known.
     func host(id: String) async throws -> HostRecord?

@@ -15,6 +15,7 @@ extension PostgresStore {
         FROM hosts h LEFT JOIN host_reports r ON r.id = h.last_report_id
         """
 
+    @discardableResult
     public func insertHost(_ host: HostRecord, audit: AuditEvent) async throws -> Bool {
         try await transaction { c in
             let inserted = try await c.rows(

@@ -12,6 +12,7 @@ extension SQLiteStore {
         FROM hosts h LEFT JOIN host_reports r ON r.id = h.last_report_id
         """
 
+    @discardableResult
     public func insertHost(_ host: HostRecord, audit: AuditEvent) async throws -> Bool {
         try await writer.write { db in
             let taken = try Bool.fetchOne(
