@@ -40,7 +40,7 @@ struct XCPNGProvisionerRecoveryTests {
     func aReleaseInterruptedAtAnyStepIsFinishedByTheNextOne(failingMethod: String) async throws {
         try await withFakePool { backend, fake in
             let vm = try await backend.allocate(request("interrupted"), logger: quietLogger)
-            #expect(fake.snapshot().vdis.count == 1)
+            #expect(fake.snapshot().vdis.count == 2)  // the cloned disk and the config drive
             fake.addFault(FakeFault(method: failingMethod, error: ["INTERNAL_ERROR", "injected"], times: 1))
             await #expect(throws: ProvisionerError.self) { try await backend.release(vm, logger: quietLogger) }
             try await backend.release(vm, logger: quietLogger)

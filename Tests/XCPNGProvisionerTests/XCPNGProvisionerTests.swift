@@ -36,7 +36,7 @@ struct XCPNGProvisionerTests {
             #expect(vm.ipv4?.hasPrefix("10.") == true)
             #expect(vm.ipv6?.hasPrefix("2001:db8:58::") == true)  // the fe80:: link-local one is skipped
             #expect(vm.sshHost == vm.ipv4)
-            #expect(fake.snapshot().vdis.count == 1)  // the template's disk, cloned
+            #expect(fake.snapshot().vdis.count == 2)  // the template's disk, cloned, and the config drive
             #expect(fake.snapshot().tasks == 0)  // the start task was destroyed
             #expect(!backend.isDemo)
         }
