@@ -16,18 +16,25 @@ struct CheckConfigCommand: AsyncParsableCommand {
     var file: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        try check(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Checks the config as `serve` would load it with `environment`, and says what it would run.
+    func check(environment: [String: String]) throws {
         let source = ConfigSource.resolve(explicit: file, environment: environment) ?? ConfigLoader.embeddedSourceName
         do {
             let configuration = try ConfigSource.load(explicit: file, environment: environment)
             let backend = try LinkedBackends.makeBackend(
                 configuration, environment: environment, logger: Logger(label: "provisioner.check-config"))
             let plans = configuration.plans.keys.sorted().joined(separator: ", ")
-            print(
-                "OK \(source): backend \(backend.name)\(backend.isDemo ? " (demo)" : ""), store \(configuration.store.kind) \(configuration.store.path), plans \(plans)"
+            let store = configuration.store.describe(environment: environment)
+            let console = ConsoleOutput.current
+            console.line(
+                "OK \(source): backend \(backend.name)\(backend.isDemo ? " (demo)" : ""), store \(store.description), plans \(plans)"
             )
+            if let problem = store.problem { console.errorLine("warning: \(problem)") }
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            ConsoleOutput.current.errorLine("error: \(error)")
             throw ExitCode(exitCodeBadConfig)
         }
     }

@@ -157,6 +157,12 @@ public protocol Store: HostStore, OperatorOpStore {
     func catalog(namespace: String) async throws -> StoredCatalog?
     /// The generation of a namespace's catalog, if one was saved.
     func catalogGeneration(namespace: String) async throws -> Int64?
+
+    /// What ``insertOrder(_:maxActivePaid:reservation:audit:)`` would count for an order of `plan`
+    /// by `userID` now, read only (a dry run writes nothing): the user's active paid VMs and, with
+    /// a `reservation`, what occupies its backend.
+    func admissionCounts(userID: String, plan: String, reservation: ReservationLimit?) async throws
+        -> AdmissionCounts
 }
 
 extension Store {

@@ -41,6 +41,11 @@ struct PoolFreeList: Sendable {
         stack.reversed().contains { $0.serves(plan: plan) && !$0.isOn(unavailableHosts) }
     }
 
+    /// The VM ``take(servingPlan:)`` would return first, skipping `excluded` ones, without taking it.
+    func peek(servingPlan plan: String, excluding excluded: Set<String>) -> PoolVM? {
+        stack.reversed().first { $0.serves(plan: plan) && !excluded.contains($0.id) }
+    }
+
     /// Puts a VM back (a candidate not used, or a VM released to the pool).
     mutating func putBack(_ vm: PoolVM) {
         guard members.insert(vm.id).inserted else { return }

@@ -246,4 +246,10 @@ struct FinalizeFailingStore: Store {
     func catalogGeneration(namespace: String) async throws -> Int64? {
         try await base.catalogGeneration(namespace: namespace)
     }
+
+    func admissionCounts(userID: String, plan: String, reservation: ReservationLimit?) async throws
+        -> AdmissionCounts
+    {
+        try await base.admissionCounts(userID: userID, plan: plan, reservation: reservation)
+    }
 }

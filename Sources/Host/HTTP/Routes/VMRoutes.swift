@@ -38,6 +38,10 @@ struct VMRoutes {
             openPorts: try body.intList("open_ports"),
             metadata: try body.stringMap("metadata"),
             forgeID: try body.string("forge_id"))
+        if try DryRunView.isRequested(request) {
+            let preview = try await orders.previewOrder(order, idempotencyKey: key, logger: context.logger)
+            return JSONResponse.make(.ok, DryRunView.json(preview))
+        }
         let (record, replayed) = try await orders.createOrder(
             order, idempotencyKey: key, requestID: context.requestID, logger: context.logger)
         var headers = HTTPFields()

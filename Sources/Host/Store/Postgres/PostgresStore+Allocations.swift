@@ -201,7 +201,7 @@ extension PostgresStore {
             .map(AllocationRecord.init(postgresRow:))
     }
 
-    fileprivate static func countActivePaid(userID: String, _ c: PostgresConnection, _ logger: Logger) async throws
+    static func countActivePaid(userID: String, _ c: PostgresConnection, _ logger: Logger) async throws
         -> Int
     {
         let states = LaunchProofStatus.active.map(\.rawValue)

@@ -195,7 +195,7 @@ extension SQLiteStore {
         }
     }
 
-    fileprivate static func countActivePaid(_ db: Database, userID: String) throws -> Int {
+    static func countActivePaid(_ db: Database, userID: String) throws -> Int {
         let states = LaunchProofStatus.active.map(\.rawValue)
         let placeholders = Array(repeating: "?", count: states.count).joined(separator: ", ")
         return try Int.fetchOne(

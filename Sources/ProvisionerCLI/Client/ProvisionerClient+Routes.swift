@@ -1,0 +1,64 @@
+import Foundation
+import Host
+import NIOHTTP1
+
+/// The routes the `vm` and `pool` commands call, one method each.
+extension ProvisionerClient {
+    /// What `vm create` sends as the body of `POST /v1/vm`.
+    struct Order: Sendable {
+        var userID: String
+        var plan: String
+        var hostname: String?
+        var sshKeys: [String] = []
+
+        var json: JSONValue {
+            var pairs: [(String, JSONValue)] = [("user_id", .string(userID)), ("plan", .string(plan))]
+            if let hostname { pairs.append(("hostname", .string(hostname))) }
+            if !sshKeys.isEmpty { pairs.append(("ssh_keys", .array(sshKeys.map { .string($0) }))) }
+            return .object(pairs)
+        }
+    }
+
+    /// `POST /v1/vm` (202 with the VM), or with `dryRun` `POST /v1/vm?dry_run=true` (200 with the preview).
+    func createVM(_ order: Order, dryRun: Bool = false) async throws -> Response {
+        try await send(
+            .POST, "/v1/vm", query: dryRun ? [("dry_run", "true")] : [], json: order.json, credential: .service)
+    }
+
+    /// `POST /v1/vm/{id}/payment` with `{"status":"paid","reference":R}`.
+    func pay(_ id: String, reference: String) async throws -> Response {
+        try await send(
+            .POST, "/v1/vm/\(Self.segment(id))/payment",
+            json: .object([("status", .string("paid")), ("reference", .string(reference))]), credential: .service)
+    }
+
+    /// `GET /v1/vm/{id}/status`: the public launch-proof fields.
+    func status(_ id: String) async throws -> Response {
+        try await send(.GET, "/v1/vm/\(Self.segment(id))/status", credential: .none)
+    }
+
+    /// `GET /v1/vm/{id}`: the full allocation with its events.
+    func show(_ id: String) async throws -> Response {
+        try await send(.GET, "/v1/vm/\(Self.segment(id))", credential: .service)
+    }
+
+    /// `DELETE /v1/vm/{id}`: release (idempotent).
+    func release(_ id: String) async throws -> Response {
+        try await send(.DELETE, "/v1/vm/\(Self.segment(id))", credential: .service)
+    }
+
+    /// `GET /v1/users/{user}/vms`.
+    func list(user: String) async throws -> Response {
+        try await send(.GET, "/v1/users/\(Self.segment(user))/vms", credential: .service)
+    }
+
+    /// `GET /admin/pool.json`: every pool VM and its state.
+    func poolReport() async throws -> Response {
+        try await send(.GET, "/admin/pool.json", credential: .admin)
+    }
+
+    /// `POST /admin/pool-refresh` with a pool file's bytes (a JSON array or `{"pool": [...]}`).
+    func refreshPool(_ pool: Data) async throws -> Response {
+        try await send(.POST, "/admin/pool-refresh", body: pool, contentType: "application/json", credential: .admin)
+    }
+}
