@@ -63,6 +63,11 @@ contains out.txt "$id"
 expect_exit 0 "$bin" vm release "$id" --wait
 contains out.txt "state               released"
 
+# --wait with --output json: progress lines on standard error, only the final JSON on standard output.
+expect_exit 0 "$bin" vm create --user erin --plan trial --wait --output json
+[ "$(json_field launch_proof_status < out.txt)" = "provisioned" ] || fail "--wait --output json: $(cat out.txt)"
+contains err.txt "[0.0s] vm-"
+
 # Exit codes: 1 with the envelope's message and agent_action; 2 for usage.
 expect_exit 1 "$bin" vm create --user alice --plan huge
 contains err.txt "error: plan 'huge' does not exist"

@@ -41,6 +41,12 @@ struct VMCommandTests {
             #expect(list.output.hasPrefix("VM_ID"))
             #expect(list.output.contains(id))
 
+            // Watching needs no token: without one the public status is polled.
+            let watched = try await runCommand(["vm", "status", id, "--watch"], server: server, environment: [:])
+            #expect(watched.exitCode == 0, "\(watched.error)")
+            #expect(
+                watched.output.contains("[0.0s] \(id) provisioned (payment paid, dns_aaaa not_run, ssh_smoke passed)"))
+
             let released = try await runCommand(["vm", "release", id, "--wait", "--poll-ms", "50"], server: server)
             #expect(released.exitCode == 0, "\(released.error)")
             #expect(released.output.contains("state               released"))
