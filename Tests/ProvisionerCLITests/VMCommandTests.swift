@@ -111,7 +111,8 @@ struct VMCommandTests {
     }
 
     @Test func onATerminalTheStatusBlockIsRedrawnInPlace() async throws {
-        try await LiveServer.run(simulated: .init(provisionDelayMilliseconds: 2_000, sshBannerListener: true)) { server in
+        let slow = SimulatedProvisionerConfiguration(provisionDelayMilliseconds: 2_000, sshBannerListener: true)
+        try await LiveServer.run(simulated: slow) { server in
             let result = try await runCommand(
                 ["vm", "create", "--user", "dave", "--plan", "trial", "--wait", "--poll-ms", "50"], server: server,
                 terminal: true)
