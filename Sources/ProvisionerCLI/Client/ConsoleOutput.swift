@@ -15,10 +15,11 @@ struct ConsoleOutput: Sendable {
     /// Whether standard error is a terminal.
     var errorIsTerminal: Bool
 
-    /// The process's own streams.
+    /// The process's own streams. A write that fails (a reader that went away: `| head`) is dropped
+    /// rather than crashing the command.
     static let standard = ConsoleOutput(
-        write: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-        writeError: { text in FileHandle.standardError.write(Data(text.utf8)) },
+        write: { text in try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) },
+        writeError: { text in try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) },
         outputIsTerminal: isatty(STDOUT_FILENO) == 1, errorIsTerminal: isatty(STDERR_FILENO) == 1)
 
     /// The output of the running command.

@@ -1,7 +1,7 @@
 import Foundation
 import Host
 
-/// Polls a VM's service view until a ``WaitGoal`` is reached, showing each look on a
+/// Polls a VM's service view (the public status without a service token) until a ``WaitGoal`` is reached, showing each look on a
 /// ``ProgressDisplay``.
 struct VMWaiter {
     let client: ProvisionerClient
@@ -26,7 +26,9 @@ struct VMWaiter {
         while true {
             let response: ProvisionerClient.Response
             do {
-                response = try await client.show(id)
+                // The service view says when each check was measured; without the service token
+                // (`vm status --watch` needs none) the public status has the rest.
+                response = try await client.credentials.serviceToken == nil ? client.status(id) : client.show(id)
                 failures = 0
             } catch let error as ClientError {
                 guard case .unreachable = error, failures < toleratedFailures else { throw error }
