@@ -12,7 +12,7 @@ enum DryRunReport {
         let response = try await client.createVM(order, dryRun: true)
         let preview = try response.json()
         try VMReport.print(response, format, console: console, rows: rows)
-        if format == .table { VMReport.note("dry run: nothing was created", format, console: console) }
+        if format == .table { VMReport.remark("dry run: nothing was created", format, console: console) }
         if let refusal = preview["refusal"], refusal != .null {
             let envelope = JSONValue.object([("error", refusal)])
             var error = ServerError(status: refusal["status"]?.intValue ?? 400, body: Data(envelope.serialized.utf8))

@@ -58,12 +58,12 @@ struct VMCreateCommand: AsyncParsableCommand {
             guard wait else {
                 try VMReport.print(response, self.client.output, console: console)
                 if view["launch_proof_status"]?.stringValue == "payment_required" {
-                    VMReport.note(
+                    VMReport.remark(
                         "next: provisioner vm pay \(id) --reference REF --wait", self.client.output, console: console)
                 }
                 return
             }
-            VMReport.note("ordered \(id) (plan \(plan) for \(user))", self.client.output, console: console)
+            VMReport.remark("ordered \(id) (plan \(plan) for \(user))", self.client.output, console: console)
             try await VMReport.waitAndPrint(
                 id, goal: .launch, client: client, waiting: waiting, format: self.client.output, console: console)
         }

@@ -26,7 +26,7 @@ struct VMPayCommand: AsyncParsableCommand {
                 try VMReport.print(response, self.client.output, console: console)
                 return
             }
-            VMReport.note("payment recorded for \(id)", self.client.output, console: console)
+            VMReport.remark("payment recorded for \(id)", self.client.output, console: console)
             try await VMReport.waitAndPrint(
                 id, goal: .launch, client: client, waiting: waiting, format: self.client.output, console: console)
         }

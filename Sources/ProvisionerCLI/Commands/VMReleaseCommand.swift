@@ -23,7 +23,7 @@ struct VMReleaseCommand: AsyncParsableCommand {
                 try VMReport.print(response, self.client.output, console: console)
                 return
             }
-            VMReport.note("release requested for \(id)", self.client.output, console: console)
+            VMReport.remark("release requested for \(id)", self.client.output, console: console)
             try await VMReport.waitAndPrint(
                 id, goal: .release, client: client, waiting: waiting, format: self.client.output, console: console)
         }

@@ -49,7 +49,7 @@ enum VMReport {
 
     /// A line for a person: standard output with tables, standard error with JSON (which keeps
     /// standard output to the API's JSON).
-    static func note(_ text: String, _ format: OutputFormat, console: ConsoleOutput) {
+    static func remark(_ text: String, _ format: OutputFormat, console: ConsoleOutput) {
         format == .json ? console.errorLine(text) : console.line(text)
     }
 
@@ -75,7 +75,7 @@ enum VMReport {
             throw VMEndedBadly(state: snapshot.state)
         }
         if goal == .launch, snapshot.state == "payment_required" {
-            note("waiting for payment: provisioner vm pay \(id) --reference REF --wait", format, console: console)
+            remark("waiting for payment: provisioner vm pay \(id) --reference REF --wait", format, console: console)
         }
     }
 }
