@@ -14,8 +14,15 @@ struct Startup {
     var dependencies: HostDependencies
 
     static func prepare(
-        explicitConfig: String?, host: String?, port: Int?, environment: [String: String], logger: Logger
+        explicitConfig: String?, host: String?, port: Int?, environment: [String: String], logger: Logger,
+        templates: PageTemplates = .bundled
     ) throws -> Startup {
+        // Before anything is opened: a page template that does not parse is a broken build.
+        do {
+            try templates.check()
+        } catch {
+            throw StartupError(message: "\(error); rebuild with a fixed template", exitCode: 1)
+        }
         var configuration = try ConfigSource.load(explicit: explicitConfig, environment: environment)
         if let host { configuration.server.host = host }
         if let port {
@@ -40,9 +47,10 @@ struct Startup {
             environment: environment)
         let dashboardSecret = try Self.dashboardSecret(
             env: configuration.server.dashboardSecretEnv, environment: environment, logger: logger)
-        let dependencies = HostDependencies(
+        var dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
+        dependencies.templates = templates
         return Startup(dependencies: dependencies)
     }
 

@@ -18,6 +18,8 @@ public struct HostDependencies: Sendable {
     public var signal: WorkSignal
     /// What the last reconcile pass found tagged as ours with no active allocation.
     public var orphans: OrphanRegistry
+    /// The pages' templates; `serve` refuses to start when ``PageTemplates/check()`` throws.
+    public var templates: PageTemplates = .bundled
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
@@ -89,15 +91,19 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
     OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
         .register(on: router)
     let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
-    AdminRoutes(store: dependencies.store, adminAuth: adminAuth).register(on: router)
-    AdminAllocationRoutes(store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend))
-        .register(on: router)
+    let templates = dependencies.templates
+    AdminRoutes(store: dependencies.store, adminAuth: adminAuth, templates: templates).register(on: router)
+    AdminAllocationRoutes(
+        store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend), templates: templates
+    ).register(on: router)
     DashboardRoutes(
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
-        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
+        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes,
+        templates: templates
     ).register(on: router)
-    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth).register(on: router)
-    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
+    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth, templates: templates).register(on: router)
+    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth, templates: templates)
+        .register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,

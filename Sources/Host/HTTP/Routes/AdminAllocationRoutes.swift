@@ -10,6 +10,7 @@ struct AdminAllocationRoutes {
     let store: any Store
     let adminAuth: BearerAuthenticator
     let orphans: OrphanReport
+    let templates: PageTemplates
 
     /// The table's columns, in order.
     static let columns = [
@@ -23,6 +24,7 @@ struct AdminAllocationRoutes {
             return try await allocations(request, json: wantsJSON)
         }
         router.get("/admin/allocations.json") { request, _ in try await allocations(request, json: true) }
+        router.get("/admin/allocations/{id}") { request, context in try await detail(request, context) }
     }
 
     private func allocations(_ request: Request, json: Bool) async throws -> Response {
@@ -55,7 +57,23 @@ struct AdminAllocationRoutes {
             "rows": records.map { Self.row($0, orphaned: orphaned[$0.id] != nil) },
             "next_page": nextOffset.map { query.pagePath(offset: $0) } ?? false,
         ]
-        return HTMLResponse.make(AdminPages.allocations.render(page))
+        return try HTMLResponse.admin(templates, "allocations", section: "allocations", title: "Allocations", page)
+    }
+
+    /// `GET /admin/allocations/{id}`: every field of one allocation and its event timeline.
+    private func detail(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try adminAuth.authenticate(request)
+        let id = try context.parameters.require("id")
+        guard let record = try await store.allocation(id: id) else {
+            throw ProvisionerError.notFound("No allocation with this id.")
+        }
+        let forgeID = try await store.user(id: record.userID)?.forgeID
+        let audit = try await store.auditEvents(allocationID: record.id)
+        let lifecycle = try await store.lifecycleEvents(allocationID: record.id)
+        let orphaned = try await orphans.orphanedAllocations()[record.id] != nil
+        let page = AllocationDetailPage.context(
+            record, forgeID: forgeID, audit: audit, lifecycle: lifecycle, orphaned: orphaned)
+        return try HTMLResponse.admin(templates, "allocation", section: "allocations", title: record.id, page)
     }
 
     /// One table row's cells; Mustache escapes every one of them.
@@ -67,12 +85,19 @@ struct AdminAllocationRoutes {
         }
         return [
             "vm_id": record.id, "user_id": record.userID, "plan": record.plan, "backend": record.backend,
-            "state": record.state.rawValue, "orphaned": orphaned, "teardown_pending": record.teardownPending,
-            "payment": record.paymentStatus.rawValue,
+            "detail": "/admin/allocations/" + record.id,
+            "state": StateBadge.allocation(record.state), "flags": flags(record, orphaned: orphaned),
+            "payment": StateBadge.payment(record.paymentStatus),
             "backend_ref": vm?.backendRef ?? "", "ipv4": vm?.ipv4 ?? "", "ipv6": vm?.ipv6 ?? "", "ssh": ssh ?? "",
-            "created_at": JSONValue.timestamp(record.createdAt), "updated_at": JSONValue.timestamp(record.updatedAt),
+            "created_at": PageTime.context(record.createdAt), "updated_at": PageTime.context(record.updatedAt),
             "cockpit": CockpitLink.href(vm?.cockpitURL) ?? false,
         ]
+    }
+
+    /// The warning badges beside a state: `orphaned_from_pool`, `teardown_pending`.
+    static func flags(_ record: AllocationRecord, orphaned: Bool) -> [[String: Any]] {
+        (orphaned ? [StateBadge.flag("orphaned_from_pool")] : [])
+            + (record.teardownPending ? [StateBadge.flag("teardown_pending")] : [])
     }
 }
 

@@ -8,6 +8,7 @@ import ProvisionerAPI
 struct AdminRoutes {
     let store: any Store
     let adminAuth: BearerAuthenticator
+    let templates: PageTemplates
 
     func register(on router: Router<ProvisionerRequestContext>) {
         router.get("/admin/audit") { request, context in
@@ -47,14 +48,14 @@ struct AdminRoutes {
             ],
             "events": events.map { event -> [String: Any] in
                 [
-                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.timestamp(event.at),
+                    "id": event.id.map { String($0) } ?? "", "at": PageTime.context(event.at),
                     "kind": event.kind, "vm_id": event.allocationID ?? "", "user_id": event.userID ?? "",
                     "actor": event.actor, "request_id": event.requestID ?? "", "detail": event.detail ?? "",
                 ]
             },
             "next_page": nextPage ?? false,
         ]
-        return JSONResponse.text(.ok, AdminPages.audit.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "audit", section: "audit", title: "Audit log", page)
     }
 
     static func json(_ event: AuditEvent) -> JSONValue {

@@ -12,6 +12,7 @@ import ProvisionerAPI
 struct PoolRoutes {
     let backend: any Provisioner
     let adminAuth: BearerAuthenticator
+    let templates: PageTemplates
     /// The largest pool body accepted (a pool of 100,000 VMs is about 15 MB of JSON).
     static let maxPoolBodyBytes = 64 * 1024 * 1024
 
@@ -60,17 +61,18 @@ struct PoolRoutes {
         let page: [String: Any] = [
             "generation": String(report.generation),
             "size": String(report.size),
-            "counts": states.map { ["state": $0, "count": String(report.count($0))] },
+            "counts": states.map { StateBadge.pool($0).merging(["count": String(report.count($0))]) { $1 } },
+            "has_returnable": report.vms.contains { $0.state == "quarantined" || $0.state == "cleaning" },
             "vms": report.vms.map { row -> [String: Any] in
                 [
-                    "vm_id": row.vmID, "state": row.state, "name": row.vm?.name ?? "",
+                    "vm_id": row.vmID, "state": StateBadge.pool(row.state), "name": row.vm?.name ?? "",
                     "address": row.vm?.ipv6 ?? row.vm?.ipv4 ?? "", "allocation_id": row.claim?.allocationID ?? "",
                     "note": row.claim?.note ?? "",
                     "returnable": row.state == "quarantined" || row.state == "cleaning",
                 ]
             },
         ]
-        return JSONResponse.text(.ok, AdminPages.pool.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "pool", section: "pool", title: "Pool", page)
     }
 
     private func returnVM(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
