@@ -61,7 +61,11 @@ struct PoolRoutes {
         let page: [String: Any] = [
             "generation": String(report.generation),
             "size": String(report.size),
-            "counts": states.map { StateBadge.pool($0).merging(["count": String(report.count($0))]) { $1 } },
+            "counts": states.map { state in
+                let count = report.count(state)
+                return StateBadge.pool(state).merging(["count": String(count)]) { $1 }
+                    .merging(count == 0 ? ["tone": "quiet"] : [:]) { $1 }
+            },
             "has_returnable": report.vms.contains { $0.state == "quarantined" || $0.state == "cleaning" },
             "vms": report.vms.map { row -> [String: Any] in
                 [
