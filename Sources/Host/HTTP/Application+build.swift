@@ -87,9 +87,12 @@ public struct HostDependencies: Sendable {
 /// Builds the router with every route and middleware.
 public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerRequestContext> {
     let router = Router(context: ProvisionerRequestContext.self)
-    router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
-    OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
-        .register(on: router)
+    let routeMethods = RouteMethodTable()
+    router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics, routeMethods: routeMethods))
+    OperationsRoutes(
+        store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics,
+        served: OpenAPIDocument.served(for: dependencies.configuration)
+    ).register(on: router)
     let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
     let templates = dependencies.templates
     AdminRoutes(store: dependencies.store, adminAuth: adminAuth, templates: templates).register(on: router)
@@ -110,6 +113,7 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
         serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
         maxBodyBytes: dependencies.configuration.server.maxBodyBytes
     ).register(on: router)
+    routeMethods.fill(from: router)
     return router
 }
 

@@ -44,7 +44,8 @@ public struct NewOrder: Sendable, Codable, Equatable {
         if let hostname {
             let label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
             let pattern = "^\(label)(\\.\(label))*$"
-            guard hostname.count <= 253, hostname.lowercased().range(of: pattern, options: .regularExpression) != nil
+            guard hostname.unicodeScalars.count <= 253,
+                hostname.lowercased().range(of: pattern, options: .regularExpression) != nil
             else {
                 throw ProvisionerError.invalidRequest("hostname must be a valid DNS name (RFC 1123).")
             }
@@ -52,11 +53,14 @@ public struct NewOrder: Sendable, Codable, Equatable {
         guard sshKeys.count <= 32 else {
             throw ProvisionerError.invalidRequest("ssh_keys may hold at most 32 keys.")
         }
+        // Counted and split by code point, as the document's maxLength and pattern are: a space
+        // followed by a combining mark is still a space here.
         for (index, key) in sshKeys.enumerated() {
-            let parts = key.split(separator: " ")
+            let parts = key.unicodeScalars.split(separator: " ")
             guard parts.count >= 2,
-                parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
-                    || parts[0].hasPrefix("sk-"), key.count <= 16_384, !key.contains("\n")
+                ["ssh-", "ecdsa-", "sk-"].contains(where: { parts[0].starts(with: $0.unicodeScalars) }),
+                key.unicodeScalars.count <= 16_384,
+                !key.unicodeScalars.contains("\n")
             else {
                 throw ProvisionerError.invalidRequest(
                     "ssh_keys[\(index)] is not an OpenSSH public key ('ssh-ed25519 AAAA...').")
@@ -76,7 +80,9 @@ public struct NewOrder: Sendable, Codable, Equatable {
         if let forgeID, !Self.isValidForgeID(forgeID) {
             throw ProvisionerError.invalidRequest("forge_id must be 1-200 printable characters.")
         }
-        guard metadata.count <= 64, metadata.allSatisfy({ $0.key.count <= 128 && $0.value.count <= 1024 }) else {
+        guard metadata.count <= 64,
+            metadata.allSatisfy({ $0.key.unicodeScalars.count <= 128 && $0.value.unicodeScalars.count <= 1024 })
+        else {
             throw ProvisionerError.invalidRequest(
                 "metadata may hold at most 64 entries, keys up to 128 and values up to 1024 characters.")
         }
@@ -90,14 +96,15 @@ public struct NewOrder: Sendable, Codable, Equatable {
         userID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}\z"#, options: .regularExpression) != nil
     }
 
-    /// Whether `forgeID` is 1-200 characters with no control, format or line-separator characters.
+    /// Whether `forgeID` is 1-200 code points with no control character, line or paragraph
+    /// separator, soft hyphen, zero-width or bidirectional-control character: exactly the
+    /// `forge_id` pattern of openapi.yaml.
     static func isValidForgeID(_ forgeID: String) -> Bool {
-        guard (1...200).contains(forgeID.count) else { return false }
-        return forgeID.unicodeScalars.allSatisfy { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: false
-            default: true
-            }
-        }
+        guard (1...200).contains(forgeID.unicodeScalars.count) else { return false }
+        let refused: [ClosedRange<UInt32>] = [
+            0x00...0x1F, 0x7F...0x9F, 0xAD...0xAD, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064,
+            0x2066...0x206F, 0xFEFF...0xFEFF,
+        ]
+        return forgeID.unicodeScalars.allSatisfy { scalar in !refused.contains { $0.contains(scalar.value) } }
     }
 }

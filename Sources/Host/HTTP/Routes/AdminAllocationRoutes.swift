@@ -29,7 +29,9 @@ struct AdminAllocationRoutes {
 
     private func allocations(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
-        let query = try AdminAllocationQuery(text: AdminListQuery(request).text)
+        let list = AdminListQuery(request)
+        try list.allowOnly(["user_id", "state", "backend", "limit", "offset"])
+        let query = try AdminAllocationQuery(text: list.text, integerText: list.integerText)
         let records = try await store.allocations(matching: query.filter, limit: query.limit, offset: query.offset)
         let orphaned = try await orphans.orphanedAllocations()
         let nextOffset = records.count == query.limit ? query.offset + query.limit : nil
@@ -113,7 +115,7 @@ struct AdminAllocationQuery {
     /// - Throws: `invalid_request` naming the parameter.
     ///
     /// - Parameter text: The non-empty value of a query parameter, or `nil`.
-    init(text: (String) -> String?) throws {
+    init(text: (String) -> String?, integerText: (String) -> String?) throws {
         var state: LaunchProofStatus?
         if let name = text("state") {
             guard let parsed = LaunchProofStatus(rawValue: name) else {
@@ -123,8 +125,8 @@ struct AdminAllocationQuery {
             state = parsed
         }
         filter = AllocationFilter(userID: text("user_id"), state: state, backend: text("backend"))
-        limit = try AdminListQuery.integer(text("limit"), name: "limit", range: 1...500) ?? 100
-        offset = try AdminListQuery.integer(text("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        limit = try AdminListQuery.integer(integerText("limit"), name: "limit", range: 1...500) ?? 100
+        offset = try AdminListQuery.integer(integerText("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
     }
 
     /// The filter values, for the page's form.

@@ -21,6 +21,7 @@ struct AdminRoutes {
     private func audit(_ request: Request, _ context: ProvisionerRequestContext, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
         let query = AdminListQuery(request)
+        try query.allowOnly(["vm_id", "user_id", "kind", "limit", "before"])
         let filter = AuditFilter(
             allocationID: query.text("vm_id"), userID: query.text("user_id"), kind: query.text("kind"))
         let limit = try query.limit()

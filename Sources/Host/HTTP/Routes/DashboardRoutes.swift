@@ -24,7 +24,7 @@ struct DashboardRoutes {
 
     private func issue(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
         try serviceAuth.authenticate(request)
-        let userID = try context.parameters.require("user")
+        let userID = try UserPathParameter.read(context)
         let bytes = Array(try await request.body.collect(upTo: maxBodyBytes).readableBytesView)
         if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             _ = try RequestBodyReader(bytes, allowed: [])
@@ -48,7 +48,7 @@ struct DashboardRoutes {
     }
 
     private func dashboard(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
-        let userID = try context.parameters.require("user")
+        let userID = try UserPathParameter.read(context)
         let query = request.uri.queryParameters
         let expires = query["expires"].map(String.init)
         switch signer.verify(userID: userID, expires: expires, signature: query["sig"].map(String.init), now: Date())

@@ -26,6 +26,7 @@ struct EventRoutes {
     private func events(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
         let query = AdminListQuery(request)
+        try query.allowOnly(["vm_id", "kind", "limit", "before"])
         let filter = LifecycleEventFilter(allocationID: query.text("vm_id"), kind: query.text("kind"))
         let limit = try query.limit()
         let events = try await store.lifecycleEvents(matching: filter, limit: limit, beforeID: try query.before())
