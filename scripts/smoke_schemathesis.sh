@@ -35,7 +35,7 @@ fuzz() {
     set +e
     timeout 600 "$schemathesis" --config-file schemathesis.toml run "$base/openapi.yaml" \
         --checks all --exclude-checks use_after_free \
-        --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" --max-time "${SCHEMATHESIS_MAX_TIME:-90}" \
+        --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" --max-time "${SCHEMATHESIS_MAX_TIME:-75}" \
         --workers 2 --seed "${SCHEMATHESIS_SEED:-$RANDOM}" --generation-database none \
         --request-timeout 10 --no-color "$@" > "schemathesis-$name.log" 2>&1
     local code=$?
