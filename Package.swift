@@ -122,6 +122,7 @@ let package = Package(
             resources: [
                 .embedInCode("Resources/provisioner.yaml"),
                 .embedInCode("Resources/openapi.yaml"),
+                .embedInCode("Resources/templates"),
             ]
         ),
         // The CLI commands, a library so tests can drive them in-process.

@@ -14,8 +14,15 @@ struct Startup {
     var dependencies: HostDependencies
 
     static func prepare(
-        explicitConfig: String?, host: String?, port: Int?, environment: [String: String], logger: Logger
+        explicitConfig: String?, host: String?, port: Int?, environment: [String: String], logger: Logger,
+        templates: PageTemplates = .bundled
     ) throws -> Startup {
+        // Before anything is opened: a page template that does not parse is a broken build.
+        do {
+            try templates.check()
+        } catch {
+            throw StartupError(message: "\(error); rebuild with a fixed template", exitCode: 1)
+        }
         var configuration = try ConfigSource.load(explicit: explicitConfig, environment: environment)
         if let host { configuration.server.host = host }
         if let port {
@@ -51,12 +58,12 @@ struct Startup {
                 throw StartupError(message: "gate.allowed_signers_file: \(error)", exitCode: exitCodeBadConfig)
             }
         }
-        let dependencies = HostDependencies(
+        var dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: serviceToken,
             adminSecret: adminSecret, dashboardSecret: dashboardSecret, logger: logger)
-        var withHosts = dependencies
-        withHosts.hostGlobalKey = try hostGlobalKey(configuration.hosts, environment: environment)
-        return Startup(dependencies: withHosts)
+        dependencies.hostGlobalKey = try hostGlobalKey(configuration.hosts, environment: environment)
+        dependencies.templates = templates
+        return Startup(dependencies: dependencies)
     }
 
     /// Opens the store `store.kind` selects. PostgreSQL connects lazily: `migrate()` reports an

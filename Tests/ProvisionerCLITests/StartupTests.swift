@@ -175,3 +175,19 @@ struct StartupTests {
         #expect(ConfigSource.resolve(explicit: nil, environment: ["PROVISIONER_CONFIG": "b.yaml"]) == "b.yaml")
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct StartupTemplateTests {
+    @Test func aBrokenPageTemplateFailsStartupNamingTheFileAndLine() throws {
+        var sources = PageTemplates.bundledSources
+        sources["events"] = "{{<layout}}{{$content}}\n\n<p>{{#events}}{{/kind}}</p>{{/content}}{{/layout}}"
+        let error = #expect(throws: StartupError.self) {
+            try Startup.prepare(
+                explicitConfig: nil, host: nil, port: 0, environment: [:], logger: Logger(label: "test"),
+                templates: PageTemplates(sources: sources))
+        }
+        #expect(error?.exitCode == 1)
+        #expect(
+            error?.message.hasPrefix("page template templates/events.mustache:3:") == true, "\(error?.message ?? "")")
+    }
+}

@@ -24,6 +24,8 @@ public struct HostDependencies: Sendable {
     public var now: @Sendable () -> Date = Date.init
     /// The gate's clock (payload expiry); tests move it.
     public var gateClock: @Sendable () -> Date = { Date() }
+    /// The pages' templates; `serve` refuses to start when ``PageTemplates/check()`` throws.
+    public var templates: PageTemplates = .bundled
 
     public init(
         configuration: HostConfiguration, store: any Store, backend: any Provisioner, serviceToken: String,
@@ -110,23 +112,32 @@ public struct HostDependencies: Sendable {
 /// Builds the router with every route and middleware.
 public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerRequestContext> {
     let router = Router(context: ProvisionerRequestContext.self)
-    router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics))
-    OperationsRoutes(store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics)
-        .register(on: router)
+    let routeMethods = RouteMethodTable()
+    router.add(middleware: EnvelopeMiddleware(metrics: dependencies.metrics, routeMethods: routeMethods))
+    OperationsRoutes(
+        store: dependencies.store, backend: dependencies.backend, metrics: dependencies.metrics,
+        served: OpenAPIDocument.served(for: dependencies.configuration)
+    ).register(on: router)
     let adminAuth = BearerAuthenticator(secret: dependencies.adminSecret)
-    AdminRoutes(store: dependencies.store, adminAuth: adminAuth).register(on: router)
+    let templates = dependencies.templates
+    AdminRoutes(store: dependencies.store, adminAuth: adminAuth, templates: templates).register(on: router)
     AdminAllocationRoutes(
         store: dependencies.store, adminAuth: adminAuth, orphans: .of(dependencies.backend),
-        hostHealth: dependencies.hostHealthLookup
+        hostHealth: dependencies.hostHealthLookup, templates: templates
     ).register(on: router)
     DashboardRoutes(
         store: dependencies.store, serviceAuth: BearerAuthenticator(secret: dependencies.serviceToken),
-        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes
+        signer: dependencies.dashboardLinks, maxBodyBytes: dependencies.configuration.server.maxBodyBytes,
+        templates: templates
     ).register(on: router)
-    PoolRoutes(backend: dependencies.backend, adminAuth: adminAuth, store: dependencies.store, gate: dependencies.gate)
+    PoolRoutes(
+        backend: dependencies.backend, adminAuth: adminAuth, store: dependencies.store, gate: dependencies.gate,
+        templates: templates
+    ).register(on: router)
+    GateRoutes(gate: dependencies.gate, store: dependencies.store, adminAuth: adminAuth, templates: templates)
         .register(on: router)
-    GateRoutes(gate: dependencies.gate, store: dependencies.store, adminAuth: adminAuth).register(on: router)
-    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth).register(on: router)
+    EventRoutes(store: dependencies.store, orphans: dependencies.orphans, adminAuth: adminAuth, templates: templates)
+        .register(on: router)
     VMRoutes(
         orders: dependencies.orders, provisioning: dependencies.provisioning,
         leaseSeconds: dependencies.configuration.worker.leaseSeconds, store: dependencies.store,
@@ -135,13 +146,14 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
     ).register(on: router)
     HostAdminRoutes(
         store: dependencies.store, adminAuth: adminAuth, configuration: dependencies.configuration.hosts,
-        maxBodyBytes: dependencies.configuration.server.maxBodyBytes, now: dependencies.now
+        templates: templates, maxBodyBytes: dependencies.configuration.server.maxBodyBytes, now: dependencies.now
     ).register(on: router)
     HostReportRoutes(
         store: dependencies.store, configuration: dependencies.configuration.hosts,
         globalKey: dependencies.hostGlobalKey, now: dependencies.now
     ).register(on: router)
     RestoreRoutes(orders: dependencies.orders, store: dependencies.store, adminAuth: adminAuth).register(on: router)
+    routeMethods.fill(from: router)
     return router
 }
 

@@ -31,8 +31,8 @@ enum HostViews {
         let report = host.lastReport
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0) } ?? "—" }
         return [
-            "host_id": host.hostID, "label": host.label, "owner": host.owner ?? "", "health": health.rawValue,
-            "blocked": host.blocked, "last_report_at": host.lastReportAt.map(JSONValue.timestamp) ?? "never",
+            "host_id": host.hostID, "label": host.label, "owner": host.owner ?? "", "health": StateBadge.host(health),
+            "blocked": host.blocked, "last_report_at": PageTime.context(host.lastReportAt),
             "agent_version": host.agentVersion ?? "", "hostname": host.hostname ?? "",
             "guests": report.map { "\($0.guestRunning)/\($0.guestTotal)" } ?? "—",
             "cpu": percent(report?.cpuPercent), "mem": percent(report?.memPercent),

@@ -53,11 +53,14 @@ public struct NewOrder: Sendable, Codable, Equatable {
         guard sshKeys.count <= 32 else {
             throw ProvisionerError.invalidRequest("ssh_keys may hold at most 32 keys.")
         }
+        // Split by code point, as the document's pattern is (a space followed by a combining mark is
+        // still a space here); the length limit counts UTF-8 bytes, as every field limit does.
         for (index, key) in sshKeys.enumerated() {
-            let parts = key.split(separator: " ")
+            let parts = key.unicodeScalars.split(separator: " ")
             guard parts.count >= 2,
-                parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-")
-                    || parts[0].hasPrefix("sk-"), key.utf8.count <= 16_384, !key.contains("\n")
+                ["ssh-", "ecdsa-", "sk-"].contains(where: { parts[0].starts(with: $0.unicodeScalars) }),
+                key.utf8.count <= 16_384,
+                !key.unicodeScalars.contains("\n")
             else {
                 throw ProvisionerError.invalidRequest(
                     "ssh_keys[\(index)] is not an OpenSSH public key ('ssh-ed25519 AAAA...').")
@@ -92,14 +95,15 @@ public struct NewOrder: Sendable, Codable, Equatable {
         userID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}\z"#, options: .regularExpression) != nil
     }
 
-    /// Whether `forgeID` is 1-200 bytes (UTF-8) with no control, format or line-separator characters.
+    /// Whether `forgeID` is 1-200 bytes (UTF-8) with no control character, line or paragraph
+    /// separator, soft hyphen, zero-width or bidirectional-control character (the characters the
+    /// `forge_id` pattern of openapi.yaml refuses).
     static func isValidForgeID(_ forgeID: String) -> Bool {
         guard (1...200).contains(forgeID.utf8.count) else { return false }
-        return forgeID.unicodeScalars.allSatisfy { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: false
-            default: true
-            }
-        }
+        let refused: [ClosedRange<UInt32>] = [
+            0x00...0x1F, 0x7F...0x9F, 0xAD...0xAD, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064,
+            0x2066...0x206F, 0xFEFF...0xFEFF,
+        ]
+        return forgeID.unicodeScalars.allSatisfy { scalar in !refused.contains { $0.contains(scalar.value) } }
     }
 }

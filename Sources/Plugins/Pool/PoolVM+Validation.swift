@@ -7,7 +7,8 @@
 extension PoolVM {
     /// The first field that is not acceptable, with what is wrong with it.
     func problem() -> (field: String, message: String)? {
-        if id.isEmpty || id.count > 200 || id.contains(where: { $0.isWhitespace || $0.isNewline }) {
+        // By code point, as the OpenAPI document's maxLength and pattern count and match.
+        if id.isEmpty || id.unicodeScalars.count > 200 || id.unicodeScalars.contains(where: \.properties.isWhitespace) {
             return ("id", "must be a non-empty string of at most 200 characters without spaces")
         }
         if let sshPort, !(1...65535).contains(sshPort) {
@@ -19,7 +20,9 @@ extension PoolVM {
         if let ipv6, !Self.isAddress(ipv6, family: AF_INET6) {
             return ("ipv6", "'\(ipv6)' is not an IPv6 address")
         }
-        if let cockpitURL, !(cockpitURL.hasPrefix("https://") || cockpitURL.hasPrefix("http://")) {
+        if let cockpitURL,
+            !["https://", "http://"].contains(where: { cockpitURL.unicodeScalars.starts(with: $0.unicodeScalars) })
+        {
             return ("cockpit_url", "must be an http:// or https:// URL")
         }
         if let plans, plans.contains(where: \.isEmpty) {

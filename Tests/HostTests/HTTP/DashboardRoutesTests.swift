@@ -77,11 +77,12 @@ struct DashboardRoutesTests {
             #expect(rows.count == 2)
             #expect(rows.allSatisfy { $0.count == 5 })
             #expect(!html.contains(cancelledID))
-            let named = try #require(rows.first { $0[0].hasPrefix("box1.example.com") })
+            let named = try #require(rows.first { $0[0].hasPrefix("<strong>box1.example.com") })
             #expect(named[3] == "192.0.2.1")
             #expect(named[4] == #"<a href="https://pool-1.example/" rel="noopener noreferrer">Open →</a>"#)
-            let bare = try #require(rows.first { !$0[0].hasPrefix("box1") })
-            #expect(bare[2] == "provisioned")
+            let bare = try #require(rows.first { !$0[0].hasPrefix("<strong>box1") })
+            #expect(bare[2].contains("Ready") && bare[2].contains("Your machine is ready."))
+            #expect(!bare[2].contains("provisioned"))
             #expect(bare[3] == "2001:db8::2")
             #expect(bare[4] == "—")
         }
@@ -136,7 +137,7 @@ struct DashboardRoutesTests {
             #expect(html.contains(#"href="https://x/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;""#))
             let rows = HTMLTable.rows(html)
             #expect(rows.count == 2)
-            #expect(rows.first { $0[0].hasPrefix("js.example") }?[4] == "—")
+            #expect(rows.first { $0[0].hasPrefix("<strong>js.example") }?[4] == "—")
         }
     }
 }

@@ -12,6 +12,7 @@ struct AdminAllocationRoutes {
     let orphans: OrphanReport
     /// The host health shown beside an allocation whose VM names a host.
     let hostHealth: HostHealthLookup
+    let templates: PageTemplates
 
     /// The table's columns, in order.
     static let columns = [
@@ -25,11 +26,14 @@ struct AdminAllocationRoutes {
             return try await allocations(request, json: wantsJSON)
         }
         router.get("/admin/allocations.json") { request, _ in try await allocations(request, json: true) }
+        router.get("/admin/allocations/{id}") { request, context in try await detail(request, context) }
     }
 
     private func allocations(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
-        let query = try AdminAllocationQuery(text: AdminListQuery(request).text)
+        let list = AdminListQuery(request)
+        try list.allowOnly(["user_id", "state", "backend", "limit", "offset"])
+        let query = try AdminAllocationQuery(text: list.text, integerText: list.integerText)
         let records = try await store.allocations(matching: query.filter, limit: query.limit, offset: query.offset)
         let orphaned = try await orphans.orphanedAllocations()
         let nextOffset = records.count == query.limit ? query.offset + query.limit : nil
@@ -57,19 +61,34 @@ struct AdminAllocationRoutes {
                 ["name": state.rawValue, "selected": query.filter.state == state]
             },
             "rows": records.map { record in
-                var row = Self.row(record, orphaned: orphaned[record.id] != nil)
-                if let health = hostHealth.host(of: record, in: healths)?.health, health == .stale || health == .down {
-                    row["host_health"] = health.rawValue
-                }
-                return row
+                Self.row(
+                    record, orphaned: orphaned[record.id] != nil,
+                    hostHealth: hostHealth.host(of: record, in: healths)?.health)
             },
             "next_page": nextOffset.map { query.pagePath(offset: $0) } ?? false,
         ]
-        return HTMLResponse.make(AdminPages.allocations.render(page))
+        return try HTMLResponse.admin(templates, "allocations", section: "allocations", title: "Allocations", page)
+    }
+
+    /// `GET /admin/allocations/{id}`: every field of one allocation and its event timeline.
+    private func detail(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
+        try adminAuth.authenticate(request)
+        let id = try context.parameters.require("id")
+        guard let record = try await store.allocation(id: id) else {
+            throw ProvisionerError.notFound("No allocation with this id.")
+        }
+        let forgeID = try await store.user(id: record.userID)?.forgeID
+        let audit = try await store.auditEvents(allocationID: record.id)
+        let lifecycle = try await store.lifecycleEvents(allocationID: record.id)
+        let orphaned = try await orphans.orphanedAllocations()[record.id] != nil
+        let host = try await hostHealth.host(of: record)
+        let page = AllocationDetailPage.context(
+            record, forgeID: forgeID, audit: audit, lifecycle: lifecycle, orphaned: orphaned, host: host)
+        return try HTMLResponse.admin(templates, "allocation", section: "allocations", title: record.id, page)
     }
 
     /// One table row's cells; Mustache escapes every one of them.
-    static func row(_ record: AllocationRecord, orphaned: Bool) -> [String: Any] {
+    static func row(_ record: AllocationRecord, orphaned: Bool, hostHealth: HostHealth? = nil) -> [String: Any] {
         let vm = record.vm
         let ssh = vm?.sshHost.map { host in
             let port = vm?.sshPort ?? 22
@@ -77,12 +96,23 @@ struct AdminAllocationRoutes {
         }
         return [
             "vm_id": record.id, "user_id": record.userID, "plan": record.plan, "backend": record.backend,
-            "state": record.state.rawValue, "orphaned": orphaned, "teardown_pending": record.teardownPending,
-            "payment": record.paymentStatus.rawValue,
+            "detail": "/admin/allocations/" + record.id,
+            "state": StateBadge.allocation(record.state),
+            "flags": flags(record, orphaned: orphaned, hostHealth: hostHealth),
+            "payment": StateBadge.payment(record.paymentStatus),
             "backend_ref": vm?.backendRef ?? "", "ipv4": vm?.ipv4 ?? "", "ipv6": vm?.ipv6 ?? "", "ssh": ssh ?? "",
-            "created_at": JSONValue.timestamp(record.createdAt), "updated_at": JSONValue.timestamp(record.updatedAt),
+            "created_at": PageTime.context(record.createdAt), "updated_at": PageTime.context(record.updatedAt),
             "cockpit": CockpitLink.href(vm?.cockpitURL) ?? false,
         ]
+    }
+
+    /// The warning badges beside a state: `orphaned_from_pool`, `teardown_pending`, and
+    /// `host_stale` / `host_down` when the VM's host fell silent.
+    static func flags(_ record: AllocationRecord, orphaned: Bool, hostHealth: HostHealth? = nil) -> [[String: Any]] {
+        let silentHost = hostHealth.flatMap { $0 == .stale || $0 == .down ? $0 : nil }
+        return (orphaned ? [StateBadge.flag("orphaned_from_pool")] : [])
+            + (record.teardownPending ? [StateBadge.flag("teardown_pending")] : [])
+            + (silentHost.map { [StateBadge.flag("host_\($0.rawValue)", tone: $0 == .down ? "bad" : "warn")] } ?? [])
     }
 }
 
@@ -98,7 +128,7 @@ struct AdminAllocationQuery {
     /// - Throws: `invalid_request` naming the parameter.
     ///
     /// - Parameter text: The non-empty value of a query parameter, or `nil`.
-    init(text: (String) -> String?) throws {
+    init(text: (String) -> String?, integerText: (String) -> String?) throws {
         var state: LaunchProofStatus?
         if let name = text("state") {
             guard let parsed = LaunchProofStatus(rawValue: name) else {
@@ -108,8 +138,8 @@ struct AdminAllocationQuery {
             state = parsed
         }
         filter = AllocationFilter(userID: text("user_id"), state: state, backend: text("backend"))
-        limit = try AdminListQuery.integer(text("limit"), name: "limit", range: 1...500) ?? 100
-        offset = try AdminListQuery.integer(text("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        limit = try AdminListQuery.integer(integerText("limit"), name: "limit", range: 1...500) ?? 100
+        offset = try AdminListQuery.integer(integerText("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
     }
 
     /// The filter values, for the page's form.

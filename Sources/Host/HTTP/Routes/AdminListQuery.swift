@@ -11,6 +11,23 @@ struct AdminListQuery {
         parameters = request.uri.queryParameters
     }
 
+    /// Refuses a query that names a parameter the route does not take, or one parameter twice.
+    ///
+    /// - Throws: `invalid_request` naming the parameter.
+    func allowOnly(_ names: Set<String>) throws {
+        var seen: Set<String> = []
+        for (name, _) in parameters {
+            let name = String(name)
+            guard names.contains(name) else {
+                let known = names.sorted().joined(separator: ", ")
+                throw ProvisionerError.invalidRequest("Unknown query parameter '\(name)'; this route takes: \(known).")
+            }
+            guard seen.insert(name).inserted else {
+                throw ProvisionerError.invalidRequest("Query parameter '\(name)' is given more than once.")
+            }
+        }
+    }
+
     /// The value of a query parameter, or `nil` when it is absent or empty.
     func text(_ name: String) -> String? {
         guard let value = parameters[Substring(name)].map(String.init), !value.isEmpty else { return nil }
@@ -21,14 +38,19 @@ struct AdminListQuery {
     ///
     /// - Throws: `invalid_request` naming the parameter.
     func limit() throws -> Int {
-        try Self.integer(text("limit"), name: "limit", range: 1...500) ?? 100
+        try Self.integer(integerText("limit"), name: "limit", range: 1...500) ?? 100
     }
 
     /// `before`: the id to page back from (keyset pagination), or `nil` for the newest page.
     ///
     /// - Throws: `invalid_request` naming the parameter.
     func before() throws -> Int64? {
-        try Self.integer(text("before"), name: "before", range: 1...Int.max).map(Int64.init)
+        try Self.integer(integerText("before"), name: "before", range: 1...Int.max).map(Int64.init)
+    }
+
+    /// The raw value of an integer parameter: `nil` only when absent (an empty value is invalid).
+    func integerText(_ name: String) -> String? {
+        parameters[Substring(name)].map(String.init)
     }
 
     /// An integer query parameter within `range`, or `nil` when it is absent.

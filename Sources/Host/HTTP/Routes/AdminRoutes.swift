@@ -8,6 +8,7 @@ import ProvisionerAPI
 struct AdminRoutes {
     let store: any Store
     let adminAuth: BearerAuthenticator
+    let templates: PageTemplates
 
     func register(on router: Router<ProvisionerRequestContext>) {
         router.get("/admin/audit") { request, context in
@@ -20,6 +21,7 @@ struct AdminRoutes {
     private func audit(_ request: Request, _ context: ProvisionerRequestContext, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
         let query = AdminListQuery(request)
+        try query.allowOnly(["vm_id", "user_id", "kind", "limit", "before"])
         let filter = AuditFilter(
             allocationID: query.text("vm_id"), userID: query.text("user_id"), kind: query.text("kind"))
         let limit = try query.limit()
@@ -47,14 +49,14 @@ struct AdminRoutes {
             ],
             "events": events.map { event -> [String: Any] in
                 [
-                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.timestamp(event.at),
+                    "id": event.id.map { String($0) } ?? "", "at": PageTime.context(event.at),
                     "kind": event.kind, "vm_id": event.allocationID ?? "", "user_id": event.userID ?? "",
                     "actor": event.actor, "request_id": event.requestID ?? "", "detail": event.detail ?? "",
                 ]
             },
             "next_page": nextPage ?? false,
         ]
-        return JSONResponse.text(.ok, AdminPages.audit.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "audit", section: "audit", title: "Audit log", page)
     }
 
     static func json(_ event: AuditEvent) -> JSONValue {

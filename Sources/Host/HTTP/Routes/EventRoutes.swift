@@ -10,6 +10,7 @@ struct EventRoutes {
     let store: any Store
     let orphans: OrphanRegistry
     let adminAuth: BearerAuthenticator
+    let templates: PageTemplates
 
     func register(on router: Router<ProvisionerRequestContext>) {
         router.get("/admin/events") { request, _ in
@@ -25,6 +26,7 @@ struct EventRoutes {
     private func events(_ request: Request, json: Bool) async throws -> Response {
         try adminAuth.authenticate(request)
         let query = AdminListQuery(request)
+        try query.allowOnly(["vm_id", "kind", "host_id", "limit", "before"])
         let filter = LifecycleEventFilter(
             allocationID: query.text("vm_id"), kind: query.text("kind"), hostID: query.text("host_id"))
         let limit = try query.limit()
@@ -50,14 +52,14 @@ struct EventRoutes {
             "filter": ["vm_id": filter.allocationID ?? "", "kind": filter.kind ?? ""],
             "events": events.map { event -> [String: Any] in
                 [
-                    "id": event.id.map { String($0) } ?? "", "at": JSONValue.timestamp(event.at), "kind": event.kind,
+                    "id": event.id.map { String($0) } ?? "", "at": PageTime.context(event.at), "kind": event.kind,
                     "vm_id": event.allocationID ?? "", "backend": event.backend, "backend_ref": event.backendRef ?? "",
                     "detail": event.detail ?? "",
                 ]
             },
             "next_page": nextPage ?? false,
         ]
-        return JSONResponse.text(.ok, AdminPages.events.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "events", section: "events", title: "Lifecycle events", page)
     }
 
     private func orphanList(_ request: Request, json: Bool) throws -> Response {
@@ -84,10 +86,10 @@ struct EventRoutes {
             "orphans": current.map { orphan -> [String: Any] in
                 [
                     "backend_ref": orphan.item.backendRef, "vm_id": orphan.item.allocationID ?? "",
-                    "name": orphan.item.name ?? "", "first_seen": JSONValue.timestamp(orphan.firstSeen),
+                    "name": orphan.item.name ?? "", "first_seen": PageTime.context(orphan.firstSeen),
                 ]
             }
         ]
-        return JSONResponse.text(.ok, AdminPages.orphans.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "orphans", section: "orphans", title: "Orphans", page)
     }
 }

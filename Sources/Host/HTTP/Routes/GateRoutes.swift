@@ -10,6 +10,7 @@ struct GateRoutes {
     let gate: Gate
     let store: any Store
     let adminAuth: BearerAuthenticator
+    let templates: PageTemplates
 
     /// The credential these routes take, named in every audit event.
     static let credential = "admin_secret"
@@ -57,14 +58,14 @@ struct GateRoutes {
             "ops": ops.map { op -> [String: Any] in
                 [
                     "op_id": op.opID, "op": op.op, "target": op.target, "class": op.opClass.rawValue,
-                    "state": op.state.rawValue, "requested_by": op.requestedBy, "signer": op.signer ?? "",
-                    "outcome": op.outcome ?? "", "created_at": JSONValue.timestamp(op.createdAt),
-                    "expires_at": JSONValue.timestamp(op.expiresAt),
+                    "state": StateBadge.operatorOp(op.state), "requested_by": op.requestedBy, "signer": op.signer ?? "",
+                    "outcome": op.outcome ?? "", "created_at": PageTime.context(op.createdAt),
+                    "expires_at": PageTime.context(op.expiresAt),
                     "pending": op.state == .pendingSignature,
                 ]
             }
         ]
-        return JSONResponse.text(.ok, GatePages.ops.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "ops", section: "ops", title: "Operator ops", page)
     }
 
     /// 200 with the op when it ran (benign), else 202 `pending_signature` with the payload to sign.

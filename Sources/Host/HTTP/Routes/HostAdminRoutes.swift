@@ -10,6 +10,7 @@ struct HostAdminRoutes {
     let store: any Store
     let adminAuth: BearerAuthenticator
     let configuration: HostsConfiguration
+    let templates: PageTemplates
     let maxBodyBytes: Int
     let now: @Sendable () -> Date
 
@@ -76,13 +77,13 @@ struct HostAdminRoutes {
                 .ok, .object([("hosts", .array(judged.map { HostViews.json($0.0, health: $0.1) }))]))
         }
         let counts = HostHealth.allCases.map { health in
-            ["health": health.rawValue, "count": judged.filter { $0.1 == health }.count] as [String: Any]
+            StateBadge.host(health).merging(["count": judged.filter { $0.1 == health }.count]) { _, new in new }
         }
         let page: [String: Any] = [
             "hosts": judged.map { HostViews.row($0.0, health: $0.1) }, "counts": counts,
             "stale_after_s": configuration.staleAfterSeconds, "down_after_s": configuration.downAfterSeconds,
         ]
-        return JSONResponse.text(.ok, AdminPages.hosts.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "hosts", section: "hosts", title: "Hosts", page)
     }
 
     private func setBlocked(_ blocked: Bool, _ request: Request, _ context: ProvisionerRequestContext) async throws

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -8,6 +9,8 @@ struct OperationsRoutes {
     let store: any Store
     let backend: any Provisioner
     let metrics: ServiceMetrics
+    /// The document as served: `OpenAPIDocument.served(for:)` of this Host's configuration.
+    let served: String
 
     func register(on router: Router<ProvisionerRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -18,7 +21,7 @@ struct OperationsRoutes {
             JSONResponse.text(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/openapi.yaml") { _, _ in
-            JSONResponse.text(.ok, OpenAPIDocument.yaml, contentType: "application/yaml")
+            JSONResponse.text(.ok, served, contentType: "application/yaml")
         }
     }
 
@@ -49,4 +52,16 @@ struct OperationsRoutes {
 /// The OpenAPI 3.1 document of this API (`Sources/Host/Resources/openapi.yaml`), embedded at build time.
 public enum OpenAPIDocument {
     public static var yaml: String { String(decoding: PackageResources.openapi_yaml, as: UTF8.self) }
+
+    /// The document with what this Host's configuration decides filled in: the plan names a
+    /// `POST /v1/vm` accepts and the ports `limits.blocked_ports` refuses, so the document says
+    /// exactly what the server does.
+    public static func served(for configuration: HostConfiguration) -> String {
+        let plans = configuration.plans.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        let blocked = configuration.limits.blockedPorts.sorted().map(String.init).joined(separator: ", ")
+        return yaml.replacingOccurrences(of: "          enum: [small, trial]\n", with: "          enum: [\(plans)]\n")
+            .replacingOccurrences(
+                of: "            not: { enum: [25, 465, 587] }\n",
+                with: blocked.isEmpty ? "" : "            not: { enum: [\(blocked)] }\n")
+    }
 }

@@ -14,6 +14,7 @@ struct PoolRoutes {
     let adminAuth: BearerAuthenticator
     let store: any Store
     let gate: Gate
+    let templates: PageTemplates
     /// The largest pool body accepted (a pool of 100,000 VMs is about 15 MB of JSON).
     static let maxPoolBodyBytes = 64 * 1024 * 1024
 
@@ -70,17 +71,22 @@ struct PoolRoutes {
         let page: [String: Any] = [
             "generation": String(report.generation),
             "size": String(report.size),
-            "counts": states.map { ["state": $0, "count": String(report.count($0))] },
+            "counts": states.map { state in
+                let count = report.count(state)
+                return StateBadge.pool(state).merging(["count": String(count)]) { $1 }
+                    .merging(count == 0 ? ["tone": "quiet"] : [:]) { $1 }
+            },
+            "has_returnable": report.vms.contains { $0.state == "quarantined" || $0.state == "cleaning" },
             "vms": report.vms.map { row -> [String: Any] in
                 [
-                    "vm_id": row.vmID, "state": row.state, "name": row.vm?.name ?? "",
+                    "vm_id": row.vmID, "state": StateBadge.pool(row.state), "name": row.vm?.name ?? "",
                     "address": row.vm?.ipv6 ?? row.vm?.ipv4 ?? "", "allocation_id": row.claim?.allocationID ?? "",
                     "note": row.claim?.note ?? "",
                     "returnable": row.state == "quarantined",
                 ]
             },
         ]
-        return JSONResponse.text(.ok, AdminPages.pool.render(page), contentType: "text/html; charset=utf-8")
+        return try HTMLResponse.admin(templates, "pool", section: "pool", title: "Pool", page)
     }
 
     /// Returning a VM may hand a previous customer's data to the next: it goes through the gate

@@ -111,7 +111,7 @@ struct VMRoutes {
 
     private func list(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
         try serviceAuth.authenticate(request)
-        let userID = try context.parameters.require("user")
+        let userID = try UserPathParameter.read(context)
         let records = try await orders.allocations(userID: userID)
         let forgeID = try await orders.forgeID(userID: userID)
         let healths = records.contains { $0.hostID != nil } ? try await hostHealth.all() : [:]
