@@ -39,7 +39,7 @@ struct AgentCommand: AsyncParsableCommand {
         var logger = Logger(label: "provisioner.agent")
         logger.logLevel =
             ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let agent = HostAgent(server: server, hostID: hostID, apiKey: key, client: .shared)
+        let agent = HostAgent(server: server, hostID: hostID, apiKey: key)
         guard once else {
             try await agent.run(logger: logger)
             return

@@ -12,7 +12,7 @@ struct HostAgent: Sendable {
     let server: String
     let hostID: String
     let apiKey: String
-    let client: HTTPClient
+    var client: HTTPClient = .shared
 
     /// What the server answered.
     enum Outcome: Sendable, Equatable {

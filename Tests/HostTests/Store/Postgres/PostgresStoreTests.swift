@@ -1,8 +1,9 @@
 import Foundation
-import Host
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import Host
 
 /// What only the PostgreSQL store does: migrations under an advisory lock with a version table,
 /// and one-line errors for an unreachable server, refused credentials or a bad URL.
@@ -28,7 +29,9 @@ struct PostgresStoreTests {
             ).collect()
             try await connection.close()
             let versions = try rows.map { try $0.decode((Int, String).self).0 }
-            #expect(versions == [1, 2, 3, 4, 5, 6])
+            // Every migration, each once (the list grows; v4 is hosts, guests, host reports).
+            #expect(versions == PostgresMigrations.all.map(\.version))
+            #expect(versions.starts(with: [1, 2, 3, 4]))
             // And it still works after all that.
             try await withMigratedStore(try TestPostgres.store(url: url)) { store in
                 try await StoreFixture.insert(StoreFixture.order(id: "vm-after"), into: store)
