@@ -5,7 +5,7 @@ public struct ProvisionerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "provisioner",
         abstract: "Hands virtual machines to customers: an HTTP service over pluggable VM backends.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self])
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, OpsCommand.self])
 
     public init() {}
 
