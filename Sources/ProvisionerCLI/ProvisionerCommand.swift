@@ -6,7 +6,10 @@ public struct ProvisionerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "provisioner",
         abstract: "Hands virtual machines to customers: an HTTP service over pluggable VM backends.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, VMCommand.self, PoolCommand.self, AgentCommand.self])
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, VMCommand.self, PoolCommand.self, OpsCommand.self,
+            AgentCommand.self,
+        ])
 
     public init() {}
 

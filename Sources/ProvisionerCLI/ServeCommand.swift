@@ -61,6 +61,11 @@ struct ServeCommand: AsyncParsableCommand {
             // Before serving: finish or roll back whatever a crash interrupted.
             let report = try await startup.dependencies.recovery.recover(logger: logger)
             FileHandle.standardOutput.write(Data("recovery: \(report)\n".utf8))
+            // Operator ops a crash interrupted after they were authorized and journaled run again.
+            let resumed = try await startup.dependencies.gate.resumeInterrupted(logger: logger)
+            if !resumed.isEmpty {
+                FileHandle.standardOutput.write(Data("recovery: \(resumed.count) operator op(s) resumed\n".utf8))
+            }
         } catch {
             FileHandle.standardError.write(Data("error: crash recovery could not read the store: \(error)\n".utf8))
             throw ExitCode.failure

@@ -123,6 +123,40 @@ struct HostConfigurationDecodingTests {
         #expect(!error.description.contains("s3cr3t"))
     }
 
+    @Test func gateAndConvergeAreDecoded() throws {
+        let yaml = """
+            gate:
+              allowed_signers_file: /etc/provisioner/allowed_signers
+              max_validity_s: 600
+              roles: { operational: [alice@ops], recovery: [bob@ops, carol@ops] }
+            reconcile: { converge: true }
+            """
+        let configuration = try ConfigLoaderTests.loader.decode(text: yaml, source: "gate.yaml")
+        #expect(configuration.gate.allowedSignersFile == "/etc/provisioner/allowed_signers")
+        #expect(configuration.gate.namespace == "provisioner-op")
+        #expect(configuration.gate.maxValiditySeconds == 600)
+        #expect(configuration.gate.roles(of: "bob@ops") == [.recovery])
+        #expect(configuration.gate.roles(of: "alice@ops") == [.operational])
+        #expect(configuration.gate.roles(of: "eve@ops").isEmpty)
+        #expect(configuration.reconcile.converge)
+        let defaults = try ConfigLoaderTests.loader.decode(text: "plans: { small: {} }\n", source: "d.yaml")
+        #expect(defaults.gate.maxValiditySeconds == 900)
+        #expect(defaults.gate.allowedSignersFile == nil)
+        #expect(!defaults.reconcile.converge)
+    }
+
+    @Test(arguments: [
+        ("gate:\n  roles: { admin: [x] }\n", "gate.roles.admin"),
+        ("gate:\n  max_validity_s: 5\n", "gate.max_validity_s"),
+        ("gate:\n  roles: { operational: [\"a,b\"] }\n", "gate.roles.operational[0]"),
+    ])
+    func badGateConfigNamesItsKey(yaml: String, path: String) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoaderTests.loader.decode(text: yaml, source: "gate.yaml")
+        }
+        #expect(error.path == path)
+    }
+
     @Test func postgresStoreIsDecoded() throws {
         let yaml = "store: { kind: postgres, url_env: MY_DATABASE_URL, max_connections: 32 }\n"
         let configuration = try ConfigLoaderTests.loader.decode(text: yaml, source: "pg.yaml")

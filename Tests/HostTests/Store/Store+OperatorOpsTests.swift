@@ -6,7 +6,11 @@ import Testing
 /// instance (replica) or process run asks first.
 @Suite(.timeLimit(.minutes(1)))
 struct StoreOperatorOpsTests {
-    static func pendingOp(_ id: String, nonce: String, at now: Date = Date()) -> OperatorOp {
+    /// Whole seconds: dates are stored as seconds since 1970, so a comparison after a round trip
+    /// must not depend on sub-microsecond digits.
+    static func pendingOp(
+        _ id: String, nonce: String, at now: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
+    ) -> OperatorOp {
         OperatorOp(
             opID: id, op: "purge_orphan", target: "sim-1", params: ["why": "test"], opClass: .destructive,
             state: .pendingSignature, payload: #"{"nonce":"\#(nonce)"}"#, nonce: nonce,

@@ -18,6 +18,14 @@ struct GateRoutes {
     func register(on router: Router<ProvisionerRequestContext>) {
         router.post("/admin/ops") { request, context in try await requestOp(request, context) }
         router.post("/admin/ops/{op_id}/signature") { request, context in try await sign(request, context) }
+        router.get("/admin/ops/{op_id}") { request, context in
+            try adminAuth.authenticate(request)
+            let opID = try context.parameters.require("op_id")
+            guard let op = try await store.operatorOp(id: opID) else {
+                throw ProvisionerError.notFound("No operator op '\(opID)'.")
+            }
+            return JSONResponse.make(.ok, Self.json(op))
+        }
         router.get("/admin/ops") { request, context in
             let wantsJSON = request.headers[.accept]?.contains("application/json") == true
             return try await list(request, json: wantsJSON)
