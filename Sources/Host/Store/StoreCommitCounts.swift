@@ -14,6 +14,18 @@ public struct StoreCommitCounts: Sendable, Equatable, Codable {
         self.commits = commits
     }
 
+    /// The counts in the Prometheus text format (`/metrics`).
+    public var prometheusText: String {
+        [
+            "# HELP provisioner_store_transactions_total Write transactions the store committed.",
+            "# TYPE provisioner_store_transactions_total counter",
+            "provisioner_store_transactions_total \(transactions)",
+            "# HELP provisioner_store_commits_total Durable commits (fsyncs) that carried them.",
+            "# TYPE provisioner_store_commits_total counter",
+            "provisioner_store_commits_total \(commits)",
+        ].joined(separator: "\n") + "\n"
+    }
+
     /// What was committed between `earlier` and these counts.
     public func since(_ earlier: StoreCommitCounts) -> StoreCommitCounts {
         StoreCommitCounts(transactions: transactions - earlier.transactions, commits: commits - earlier.commits)
