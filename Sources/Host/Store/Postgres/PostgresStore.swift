@@ -98,8 +98,14 @@ public final class PostgresStore: Store, Service, CommitCounting {
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        // Counted before a reader can see the rows; taken back if COMMIT fails.
                         countCommit()
+                        do {
+                            try await connection.query("COMMIT", logger: logger)
+                        } catch {
+                            countCommit(-1)
+                            throw error
+                        }
                         return result
                     } catch {
                         do {
@@ -121,10 +127,15 @@ public final class PostgresStore: Store, Service, CommitCounting {
     /// Runs one statement outside a transaction and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            let rows = try await client.query(query, logger: logger).collect()
             // A statement outside a transaction that writes commits on its own.
-            if !query.sql.drop(while: \.isWhitespace).uppercased().hasPrefix("SELECT") { countCommit() }
-            return rows
+            let writes = !query.sql.drop(while: \.isWhitespace).uppercased().hasPrefix("SELECT")
+            if writes { countCommit() }
+            do {
+                return try await client.query(query, logger: logger).collect()
+            } catch {
+                if writes { countCommit(-1) }
+                throw error
+            }
         } catch {
             throw wrapped(error)
         }
@@ -132,10 +143,10 @@ public final class PostgresStore: Store, Service, CommitCounting {
 
     public var commitCounts: StoreCommitCounts { commitCounter.withLock { $0 } }
 
-    private func countCommit() {
+    private func countCommit(_ count: Int = 1) {
         commitCounter.withLock {
-            $0.transactions += 1
-            $0.commits += 1
+            $0.transactions += count
+            $0.commits += count
         }
     }
 

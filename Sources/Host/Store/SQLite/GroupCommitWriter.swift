@@ -106,14 +106,27 @@ final class GroupCommitWriter: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let writing = try await database.write { db in
-                    batch.reduce(0) { $0 + ($1.run(db) ? 1 : 0) }
-                }
-                // A transaction that changed nothing (a claim that found no work) writes nothing
-                // to the WAL and is no durable commit.
-                counts.withLock {
-                    $0.transactions += writing
-                    $0.commits += writing > 0 ? 1 : 0
+                // Counted as the batch commits (before a reader can see its rows), taken back when
+                // the commit fails. A transaction that changed nothing (a claim that found no
+                // work) writes nothing to the WAL and is no durable commit.
+                let counted = Mutex(Counts())
+                do {
+                    try await database.write { db in
+                        let writing = batch.reduce(0) { $0 + ($1.run(db) ? 1 : 0) }
+                        let batchCounts = Counts(transactions: writing, commits: writing > 0 ? 1 : 0)
+                        counted.withLock { $0 = batchCounts }
+                        counts.withLock {
+                            $0.transactions += batchCounts.transactions
+                            $0.commits += batchCounts.commits
+                        }
+                    }
+                } catch {
+                    let taken = counted.withLock { $0 }
+                    counts.withLock {
+                        $0.transactions -= taken.transactions
+                        $0.commits -= taken.commits
+                    }
+                    throw error
                 }
                 for item in batch { item.finish(nil) }
             } catch {
