@@ -79,6 +79,8 @@ struct BenchPlan: Sendable {
     var allocationsPerCost: Int
     var refreshes: Int
     var activeAllocations: Int
+    /// Sequential cycles whose commits are counted half by half.
+    var budgetCycles: Int
 
     init(quick: Bool, phaseSeconds: Double?) {
         self.quick = quick
@@ -89,5 +91,6 @@ struct BenchPlan: Sendable {
         allocationsPerCost = quick ? 100 : 500
         refreshes = quick ? 3 : 10
         activeAllocations = quick ? 2_000 : 100_000
+        budgetCycles = quick ? 5 : 20
     }
 }

@@ -56,6 +56,20 @@ enum BenchFixtures {
             """, name: name, in: directory)
     }
 
+    /// The simulated backend taking `delayMilliseconds` per allocate, with the default worker
+    /// config (its concurrency follows the backend).
+    static func slowSimulatedConfig(store: String, delayMilliseconds: Int, in directory: URL, name: String) throws
+        -> String
+    {
+        try write(
+            """
+            store: { kind: sqlite, path: \(store) }
+            provisioner:
+              backend: simulated
+              simulated: { provision_delay_ms: \(delayMilliseconds), failure_rate: 0.0, ssh_banner_listener: false }
+            """, name: name, in: directory)
+    }
+
     private static func write(_ provisioner: String, name: String, in directory: URL) throws -> String {
         let path = directory.appendingPathComponent("\(name).yaml").path
         let yaml = """

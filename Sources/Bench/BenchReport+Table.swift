@@ -32,6 +32,35 @@ extension BenchReport {
                     + "\(cycle.errors) |")
         }
         lines.append("")
+        lines.append(
+            "| store commits (counted by the server's store) | store transactions per cycle | "
+                + "durable commits (fsyncs) per cycle |")
+        lines.append("|---|---|---|")
+        for budget in commitBudget {
+            lines.append(
+                "| \(budget.backend), \(budget.cycles) sequential cycles: create -> provisioned / release | "
+                    + "\(f(budget.createTransactions, 2)) / \(f(budget.releaseTransactions, 2)) | |")
+        }
+        for cycle in cycles {
+            lines.append(
+                "| \(cycle.backend) cycles at \(cycle.clients) client(s) | \(f(cycle.transactionsPerCycle, 2)) | "
+                    + "\(f(cycle.commitsPerCycle, 2)) |")
+        }
+        if let burst = burstDrain {
+            lines.append("")
+            lines.append("| burst and drain (simulated, 100 ms per allocate, default config) | value |")
+            lines.append("|---|---|")
+            lines.append(
+                "| orders accepted (\(burst.client), \(f(burst.burstSeconds, 1)) s) | \(burst.ordersAccepted) "
+                    + "(\(f(burst.ordersPerSecond))/s) |")
+            lines.append(
+                "| provisioned, burst start to last provisioned | \(burst.provisioned) in \(f(burst.drainSeconds, 2)) s "
+                    + "= \(f(burst.vmsPerSecond)) VMs/s |")
+        }
+        lines.append("")
+        lines.append(
+            "HTTP load below: the bench's own AsyncHTTPClient closed-loop clients (the burst above: wrk).")
+        lines.append("")
         lines.append("| read path | rate | x no-op | p50 / p99 / max ms |")
         lines.append("|---|---|---|---|")
         lines.append(

@@ -27,6 +27,8 @@ struct BenchReport: Codable, Sendable {
     var noop = RateResult(clients: 0, seconds: 0, requests: 0, errors: 0, perSecond: 0, latency: .zero)
     var statusReads = RateResult(clients: 0, seconds: 0, requests: 0, errors: 0, perSecond: 0, latency: .zero)
     var cycles: [CycleResult] = []
+    var commitBudget: [CommitBudgetResult] = []
+    var burstDrain: BurstDrainResult?
     var simulatedAllocate = LatencySummary.zero
     var poolAllocationCost: [AllocationCost] = []
     var refresh = RefreshResult(
@@ -63,22 +65,42 @@ struct BenchReport: Codable, Sendable {
             Target(
                 name: "status reads / no-op rate", measured: statusReads.perSecond / max(noop.perSecond, 1), limit: 0.5,
                 atMost: false),
-            Target(name: "allocation cost, largest pool / 100 (mean)", measured: costRatio, limit: 1.3, atMost: true),
-            Target(
-                name: "refreshPool(\(refresh.poolSize)) max (ms)", measured: refresh.refresh.max, limit: 100,
-                atMost: true),
-            Target(
-                name: "longest allocation during refresh (ms)", measured: refresh.longestAllocationDuringRefreshMs,
-                limit: 10, atMost: true),
-            Target(name: "RSS idle, simulated (MB)", measured: memory.idleSimulatedRSSMB, limit: 50, atMost: true),
-            Target(name: "RSS idle, pool of 100k (MB)", measured: memory.idlePool100kRSSMB, limit: 50, atMost: true),
-            Target(
-                name: "RSS with \(memory.activeAllocations) active allocations (MB)", measured: memory.activeRSSMB,
-                limit: 250, atMost: true),
-            Target(
-                name: "start-up with \(memory.activeAllocations) allocations (s)",
-                measured: memory.startupWithAllocationsSeconds, limit: 2, atMost: true),
         ]
+            + commitBudget.flatMap { budget in
+                [
+                    Target(
+                        name: "store transactions per create -> provisioned (\(budget.backend), counted by the store)",
+                        measured: budget.createTransactions, limit: 3, atMost: true),
+                    Target(
+                        name: "store transactions per release (\(budget.backend), counted by the store)",
+                        measured: budget.releaseTransactions, limit: 2, atMost: true),
+                ]
+            } + [
+                Target(
+                    name: "pool cycles/s at 64 clients / at 16",
+                    measured: (pool64?.cyclesPerSecond ?? 0)
+                        / max(cycle("pool", 16)?.cyclesPerSecond ?? 0, 1), limit: 1, atMost: false),
+                Target(
+                    name: "VMs/s provisioned draining a burst (simulated, 100 ms per allocate, default config)",
+                    measured: burstDrain?.vmsPerSecond ?? 0, limit: 800, atMost: false),
+                Target(
+                    name: "allocation cost, largest pool / 100 (mean)", measured: costRatio, limit: 1.3, atMost: true),
+                Target(
+                    name: "refreshPool(\(refresh.poolSize)) max (ms)", measured: refresh.refresh.max, limit: 100,
+                    atMost: true),
+                Target(
+                    name: "longest allocation during refresh (ms)", measured: refresh.longestAllocationDuringRefreshMs,
+                    limit: 10, atMost: true),
+                Target(name: "RSS idle, simulated (MB)", measured: memory.idleSimulatedRSSMB, limit: 50, atMost: true),
+                Target(
+                    name: "RSS idle, pool of 100k (MB)", measured: memory.idlePool100kRSSMB, limit: 50, atMost: true),
+                Target(
+                    name: "RSS with \(memory.activeAllocations) active allocations (MB)", measured: memory.activeRSSMB,
+                    limit: 250, atMost: true),
+                Target(
+                    name: "start-up with \(memory.activeAllocations) allocations (s)",
+                    measured: memory.startupWithAllocationsSeconds, limit: 2, atMost: true),
+            ]
     }
 
     /// What a quick run must produce for the harness to count as working (not the targets).
@@ -93,6 +115,14 @@ struct BenchReport: Codable, Sendable {
         }
         for cycle in cycles where cycle.cycles == 0 || cycle.errors > cycle.cycles / 10 {
             problems.append("\(cycle.backend) cycles at \(cycle.clients): \(cycle.cycles) done, \(cycle.errors) errors")
+        }
+        if commitBudget.count < 2 || commitBudget.contains(where: { $0.createTransactions <= 0 }) {
+            problems.append("commits per cycle not counted")
+        }
+        if let burst = burstDrain, burst.ordersAccepted > 0, burst.provisioned == burst.ordersAccepted {
+        } else {
+            problems.append(
+                "burst not drained: \(burstDrain.map { "\($0.provisioned) of \($0.ordersAccepted)" } ?? "none")")
         }
         if poolAllocationCost.contains(where: { $0.allocate.count == 0 }) {
             problems.append("pool cost: no allocations")

@@ -64,13 +64,18 @@ struct BenchRunner {
             report.statusReads = await HTTPPhases.rate(
                 poolClient, path: { client, sent in "/v1/vm/\(ids[(client + sent) % ids.count])/status" },
                 clients: 64, duration: plan.phase)
+            log("commit budget, pool")
+            report.commitBudget.append(
+                try await CommitBudget.measure(poolClient, backend: "pool", cycles: plan.budgetCycles))
             let poolAllocate = report.poolAllocationCost.last?.allocate.p50 ?? 0
             for clients in plan.clientCounts {
                 log("pool cycles, \(clients) client(s)")
                 report.cycles.append(
-                    await HTTPPhases.cycles(
-                        poolClient, backend: "pool", clients: clients, duration: plan.phase,
-                        backendAllocateMedian: poolAllocate, run: clients))
+                    try await Self.counted(poolClient) {
+                        await HTTPPhases.cycles(
+                            poolClient, backend: "pool", clients: clients, duration: plan.phase,
+                            backendAllocateMedian: poolAllocate, run: clients)
+                    })
             }
         } catch {
             await poolClient.shutdown()
@@ -92,12 +97,17 @@ struct BenchRunner {
             _ = try await simClient.send(.GET, "/readyz")
             try await Task.sleep(for: .seconds(1))
             report.memory.idleSimulatedRSSMB = MemoryStartup.megabytes(simServer.residentBytes())
+            log("commit budget, simulated")
+            report.commitBudget.append(
+                try await CommitBudget.measure(simClient, backend: "simulated", cycles: plan.budgetCycles))
             for clients in plan.clientCounts {
                 log("simulated cycles, \(clients) client(s)")
                 report.cycles.append(
-                    await HTTPPhases.cycles(
-                        simClient, backend: "simulated", clients: clients, duration: plan.phase,
-                        backendAllocateMedian: report.simulatedAllocate.p50, run: clients))
+                    try await Self.counted(simClient) {
+                        await HTTPPhases.cycles(
+                            simClient, backend: "simulated", clients: clients, duration: plan.phase,
+                            backendAllocateMedian: report.simulatedAllocate.p50, run: clients)
+                    })
             }
         } catch {
             await simClient.shutdown()
@@ -107,9 +117,42 @@ struct BenchRunner {
         await simClient.shutdown()
         await simServer.stop()
 
-        // 5. Memory and start-up with many active allocations in the store.
+        // 5. A burst of orders (wrk) on the simulated backend at 100 ms per allocate, and its drain.
+        try await measureBurstDrain()
+
+        // 6. Memory and start-up with many active allocations in the store.
         try await measureActiveAllocations(poolFile: poolFile)
         return report
+    }
+
+    private mutating func measureBurstDrain() async throws {
+        let storePath = directory.appendingPathComponent("burst.sqlite").path
+        let config = try BenchFixtures.slowSimulatedConfig(
+            store: storePath, delayMilliseconds: 100, in: directory, name: "burst")
+        log("starting the simulated server at 100 ms per allocate (default worker config)")
+        let server = try await ServerProcess.launch(
+            binary: binary, config: config, directory: directory, name: "burst",
+            environment: BenchFixtures.environment)
+        do {
+            log("burst of orders (wrk), then its drain")
+            report.burstDrain = try await BurstDrain.measure(
+                baseURL: server.baseURL, storePath: storePath, duration: plan.phase, directory: directory)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// Runs a cycle phase and adds the store's transactions and commits per cycle to its result.
+    private static func counted(_ client: LoadClient, _ phase: () async -> CycleResult) async throws -> CycleResult {
+        let before = try await StoreCounters.read(client)
+        var result = await phase()
+        let spent = try await StoreCounters.read(client) - before
+        let cycles = Double(max(result.cycles, 1))
+        result.transactionsPerCycle = Double(spent.transactions) / cycles
+        result.commitsPerCycle = Double(spent.commits) / cycles
+        return result
     }
 
     private mutating func measureActiveAllocations(poolFile: String) async throws {

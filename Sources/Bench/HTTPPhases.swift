@@ -27,6 +27,11 @@ struct CycleResult: Codable, Sendable {
     /// Time to provisioned minus the backend's own median allocate time (measured in-process).
     var frameworkOverhead: LatencySummary
     var backendAllocateMedianMs: Double
+    /// Store transactions per completed cycle during the phase (read from the server's counters).
+    var transactionsPerCycle = 0.0
+    /// Durable commits (fsyncs) per completed cycle: below the transactions when group commit
+    /// batched concurrent ones.
+    var commitsPerCycle = 0.0
 }
 
 enum HTTPPhases {

@@ -61,3 +61,10 @@ public protocol BackgroundWorking: Provisioner {
     /// Runs until cancelled; returns (or throws `CancellationError`) when the task is cancelled.
     func runBackgroundWork(logger: Logger) async throws
 }
+
+/// An optional capability: a backend that says how many allocations it can run at once. The
+/// Host's worker runs that many (at most 1024) unless `worker.concurrency` is set in config.
+public protocol ConcurrencyAdvising: Provisioner {
+    /// How many `allocate` or `release` calls this backend serves well at once (1 or more).
+    var concurrentAllocations: Int { get }
+}

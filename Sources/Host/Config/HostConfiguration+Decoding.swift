@@ -202,6 +202,7 @@ extension WorkerConfiguration {
             nodeID = id
         }
         concurrency = try map.int("concurrency", default: concurrency, in: 1...1024)
+        concurrencyIsConfigured = map.node("concurrency") != nil
         leaseSeconds = try map.int("lease_s", default: leaseSeconds, in: 5...86_400)
         pollIntervalMilliseconds = try map.int("poll_interval_ms", default: pollIntervalMilliseconds, in: 10...60_000)
     }

@@ -186,7 +186,7 @@ public struct ReconcileConfiguration: Sendable, Equatable {
     public init() {}
 }
 
-/// `worker:` keys: `concurrency` (integer, default 16, 1...1024), `lease_s` (integer, default 300,
+/// `worker:` keys: `concurrency` (integer, 1...1024; default what the backend advises, else 16), `lease_s` (integer, default 300,
 /// 5...86400: how long a claimed job is owned before another worker may take it over),
 /// `poll_interval_ms` (integer, default 1000, 10...60000), `node_id` (string, optional, default
 /// `<host name>:<server.port>`, or a fresh name per run when the port is 0: names this Host's
@@ -194,7 +194,12 @@ public struct ReconcileConfiguration: Sendable, Equatable {
 /// the leases its previous run left).
 public struct WorkerConfiguration: Sendable, Equatable {
     /// How many allocations are provisioned or released at once.
-    public var concurrency: Int = 16
+    public var concurrency: Int = 16 {
+        didSet { concurrencyIsConfigured = true }
+    }
+    /// Whether `concurrency` was set (in config, or by code); when not, a backend that advises
+    /// one (``ConcurrencyAdvising``) sets it.
+    public var concurrencyIsConfigured = false
     /// How long a claim lasts before another worker may take the job over.
     public var leaseSeconds: Int = 300
     /// How often the store is polled for work when nothing signals it.

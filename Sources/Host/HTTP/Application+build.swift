@@ -34,6 +34,7 @@ public struct HostDependencies: Sendable {
         orphans: OrphanRegistry = OrphanRegistry()
     ) {
         self.configuration = configuration
+        self.configuration.worker.adopt(adviceOf: backend)
         self.store = store
         self.backend = backend
         self.serviceToken = serviceToken

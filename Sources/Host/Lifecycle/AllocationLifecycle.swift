@@ -30,12 +30,15 @@ public struct AllocationLifecycle: Sendable {
         public var teardownRetryBase: TimeInterval
         /// The longest wait between two teardown retries.
         public var teardownRetryMax: TimeInterval
+        /// A worker slot the executor holds: a decision that leaves work for a worker also claims
+        /// it for that worker and, where one commit may, begins the work (``HandOff``).
+        public var handOff: HandOff?
 
         public init(
             now: Date = Date(), actor: String, requestID: String? = nil,
             newOpID: String = UUID().uuidString.lowercased(), leaseOwner: String = "", leaseSeconds: TimeInterval = 300,
             releaseRetryDelay: TimeInterval = 30, teardownRetryBase: TimeInterval = 30,
-            teardownRetryMax: TimeInterval = 3600
+            teardownRetryMax: TimeInterval = 3600, handOff: HandOff? = nil
         ) {
             self.now = now
             self.actor = actor
@@ -46,6 +49,7 @@ public struct AllocationLifecycle: Sendable {
             self.releaseRetryDelay = releaseRetryDelay
             self.teardownRetryBase = teardownRetryBase
             self.teardownRetryMax = teardownRetryMax
+            self.handOff = handOff
         }
     }
 
@@ -156,23 +160,31 @@ public struct AllocationLifecycle: Sendable {
     public static func decide(_ record: AllocationRecord, _ input: Input, context: Context) throws -> Decision {
         let rules = Rules(record: record, context: context)
         try rules.requireState(for: input)
+        let decision = try rules.decide(input)
+        return rules.handingOff(decision) ?? decision
+    }
+}
+
+extension AllocationLifecycle.Rules {
+    /// The decision for `input`, before any hand-off.
+    func decide(_ input: AllocationLifecycle.Input) throws -> AllocationLifecycle.Decision {
         switch input {
-        case .paymentRecorded(let status, let reference): return try rules.paymentRecorded(status, reference)
-        case .releaseRequested: return rules.releaseRequested()
-        case .retryRequested: return try rules.retryRequested()
-        case .workClaimed(let open): return rules.workClaimed(open: open.filter(\.isOpen))
-        case .takeOver: return rules.takeOver()
-        case .allocateReturned(let vm, let entry): return rules.allocateReturned(vm, entry)
-        case .checksMeasured(let vm, let checks, let entry): return rules.checksMeasured(vm, checks, entry)
-        case .allocateFailed(let error, let entry): return rules.allocateFailed(error, entry)
-        case .finalizeFailed(let vm, let cause, let entry): return rules.finalizeFailed(vm, cause, entry)
-        case .teardownSucceeded(let entry): return rules.teardownSucceeded(entry)
-        case .teardownFailed(let error, let entry): return rules.teardownFailed(error, entry)
-        case .releaseSucceeded(let entry): return rules.releaseSucceeded(entry)
-        case .releaseFailed(let error, let entry): return rules.releaseFailed(error, entry)
-        case .deadlinePassed(let seconds, let open): return rules.deadlinePassed(seconds, open: open.filter(\.isOpen))
-        case .statusObserved(let previous, let current): return rules.statusObserved(previous, current)
-        case .graceExpired: return rules.graceExpired()
+        case .paymentRecorded(let status, let reference): return try paymentRecorded(status, reference)
+        case .releaseRequested: return releaseRequested()
+        case .retryRequested: return try retryRequested()
+        case .workClaimed(let open): return workClaimed(open: open.filter(\.isOpen))
+        case .takeOver: return takeOver()
+        case .allocateReturned(let vm, let entry): return allocateReturned(vm, entry)
+        case .checksMeasured(let vm, let checks, let entry): return checksMeasured(vm, checks, entry)
+        case .allocateFailed(let error, let entry): return allocateFailed(error, entry)
+        case .finalizeFailed(let vm, let cause, let entry): return finalizeFailed(vm, cause, entry)
+        case .teardownSucceeded(let entry): return teardownSucceeded(entry)
+        case .teardownFailed(let error, let entry): return teardownFailed(error, entry)
+        case .releaseSucceeded(let entry): return releaseSucceeded(entry)
+        case .releaseFailed(let error, let entry): return releaseFailed(error, entry)
+        case .deadlinePassed(let seconds, let open): return deadlinePassed(seconds, open: open.filter(\.isOpen))
+        case .statusObserved(let previous, let current): return statusObserved(previous, current)
+        case .graceExpired: return graceExpired()
         }
     }
 }

@@ -55,8 +55,6 @@ public struct OrderService: Sendable {
             throw error
         }
         let now = Date()
-        // Before the order, so an order never exists without its user; a nil forge id keeps the stored one.
-        _ = try await store.upsertUser(id: order.userID, forgeID: order.forgeID, now: now)
         let record = AllocationRecord(
             id: Self.newAllocationID(), userID: order.userID, plan: plan, backend: backend.name,
             isDemo: backend.isDemo, hostname: order.hostname, sshKeys: order.sshKeys, openPorts: order.openPorts,
@@ -69,15 +67,37 @@ public struct OrderService: Sendable {
                 namespace: backend.name, slots: $0, paymentWindowSeconds: configuration.limits.paymentWindowSeconds,
                 now: now)
         }
-        switch try await store.insertOrder(
-            record, maxActivePaid: configuration.limits.maxPaidVMsPerUser, reservation: reservation, audit: audit)
-        {
+        // The user is recorded in the same transaction, before the order (a nil forge id keeps
+        // the stored one). An order that needs no payment is claimed for this process's worker
+        // and its first attempt begun in that commit too, when the worker has room.
+        var insertion = OrderInsertion(
+            record: record, user: .init(id: order.userID, forgeID: order.forgeID),
+            maxActivePaid: configuration.limits.maxPaidVMsPerUser, reservation: reservation, audit: [audit])
+        let handOff = HandOffSlot(signal: signal)
+        defer { handOff.cancelUnlessDelivered() }
+        var start: AllocationLifecycle.Decision?
+        if let owner = handOff.owner {
+            start = AllocationLifecycle.startWork(
+                record, context: lifecycleContext(requestID: requestID, now: now, handOff: .init(owner: owner)))
+        }
+        if let start {
+            insertion.record = start.change.applied(to: record, now: now)
+            insertion.journal = start.journal
+            insertion.audit += start.audit
+            insertion.events = start.events
+        }
+        switch try await store.insertOrder(insertion) {
         case .created(let created):
             metrics.orderCreated(plan: plan.name)
+            for event in insertion.events { metrics.lifecycleEvent(kind: event.kind) }
             logger.info(
                 "order created",
                 metadata: ["allocation.id": "\(created.id)", "user.id": "\(created.userID)", "plan": "\(plan.name)"])
-            if created.state == .paid { signal.notify() }
+            if let start {
+                handOff.deliver(.init(record: created, effect: start.effect))
+            } else if created.state == .paid {
+                signal.notify()
+            }
             return (created, false)
         case .replayed(let existing):
             return (existing, true)
@@ -113,10 +133,10 @@ public struct OrderService: Sendable {
         id: String, status: String, reference: String?, requestID: String?, logger: Logger
     ) async throws -> AllocationRecord {
         let updated = try await decideAndCommit(
-            id: id, .paymentRecorded(status: status, reference: reference), requestID: requestID, logger: logger)
-        if updated.state == .paid, updated.paymentStatus == .paid {
+            id: id, .paymentRecorded(status: status, reference: reference), requestID: requestID, handingOff: true,
+            logger: logger)
+        if updated.paymentStatus == .paid {
             logger.info("payment recorded", metadata: ["allocation.id": "\(id)"])
-            signal.notify()
         }
         return updated
     }
@@ -126,9 +146,9 @@ public struct OrderService: Sendable {
     /// Before payment the order is cancelled at once; an allocation being provisioned is released
     /// as soon as its attempt ends; a delivered VM moves to `releasing` for the worker.
     public func requestRelease(id: String, requestID: String?, logger: Logger) async throws -> AllocationRecord {
-        let updated = try await decideAndCommit(id: id, .releaseRequested, requestID: requestID, logger: logger)
+        let updated = try await decideAndCommit(
+            id: id, .releaseRequested, requestID: requestID, handingOff: true, logger: logger)
         logger.info("release requested", metadata: ["allocation.id": "\(id)", "state": "\(updated.state)"])
-        signal.notify()
         return updated
     }
 
@@ -147,23 +167,42 @@ public struct OrderService: Sendable {
 
     /// Decides `input` for the allocation as stored and commits it; when the allocation moved
     /// meanwhile (a worker finished a step), decides again on the new record.
+    ///
+    /// With `handingOff`, work the commit leaves for a worker is claimed for this process's
+    /// worker in the same commit when it has room (``WorkHandOffs``); otherwise the worker is
+    /// told to look in the store.
     private func decideAndCommit(
         id: String, _ input: AllocationLifecycle.Input, requestID: String?, leaseOwner: String = "service",
-        leaseSeconds: Int = 300, logger: Logger
+        leaseSeconds: Int = 300, handingOff: Bool = false, logger: Logger
     ) async throws -> AllocationRecord {
         let committer = LifecycleCommitter(store: store, metrics: metrics)
+        let handOff = HandOffSlot(signal: handingOff ? signal : nil)
+        defer { handOff.cancelUnlessDelivered() }
         for _ in 0..<5 {
             let record = try await allocation(id: id)
-            let context = AllocationLifecycle.Context(
+            var context = AllocationLifecycle.Context(
                 actor: "service", requestID: requestID, leaseOwner: leaseOwner,
                 leaseSeconds: TimeInterval(leaseSeconds))
+            if let owner = handOff.owner {
+                // What the worker would find open when it claims the allocation (a read, no commit).
+                let open = try await store.journalEntries(allocationID: id).filter(\.isOpen)
+                context = lifecycleContext(
+                    requestID: requestID, now: context.now, handOff: .init(owner: owner, open: open))
+            }
             let decision = try AllocationLifecycle.decide(record, input, context: context)
             if decision.isNoOp { return record }
+            let updated: AllocationRecord
             do {
-                return try await committer.commit(decision, on: record, logger: logger)
+                updated = try await committer.commit(decision, on: record, logger: logger)
             } catch let error as ProvisionerError where error.code == .stateConflict {
                 continue  // the state moved under us: decide again
             }
+            if let owner = handOff.owner, case .claim(owner, _) = decision.change.lease {
+                handOff.deliver(.init(record: updated, effect: decision.effect))
+            } else if handingOff, decision.writesRow {
+                signal.notify()
+            }
+            return updated
         }
         throw ProvisionerError(
             code: .stateConflict, isRetryable: true, customerMessage: "The VM is changing state; please retry.")
@@ -186,6 +225,15 @@ public struct OrderService: Sendable {
     /// The user's forge id, if one was ever given.
     public func forgeID(userID: String) async throws -> String? {
         try await store.user(id: userID)?.forgeID
+    }
+
+    /// The context of a decision that hands work to this process's worker.
+    private func lifecycleContext(requestID: String?, now: Date, handOff: AllocationLifecycle.HandOff)
+        -> AllocationLifecycle.Context
+    {
+        AllocationLifecycle.Context(
+            now: now, actor: "service", requestID: requestID, leaseOwner: handOff.owner,
+            leaseSeconds: TimeInterval(configuration.worker.leaseSeconds), handOff: handOff)
     }
 
     static func newAllocationID() -> String {

@@ -66,6 +66,26 @@ public struct ProvisioningService: Sendable {
         }
     }
 
+    /// Goes on with work handed off by the commit that claimed it (``WorkHandOffs``): runs
+    /// `effect`, the first step that commit decided, and drives on; with no effect, does whatever
+    /// the allocation needs next, as for a claim. Errors are recorded, never thrown.
+    public func resume(_ record: AllocationRecord, after effect: AllocationLifecycle.Effect, logger: Logger) async {
+        guard effect != .none else { return await process(record, logger: logger) }
+        var logger = logger
+        logger[metadataKey: "allocation.id"] = "\(record.id)"
+        logger[metadataKey: "backend.name"] = "\(backend.name)"
+        do {
+            guard let input = try await run(effect, on: record, logger: logger) else { return }
+            _ = try await drive(record, input, actor: "provisioner", logger: logger)
+        } catch let lost as LeaseLostError {
+            await committer.noteLeaseLost(lost, record: record, actor: "provisioner", logger: logger)
+        } catch let error as ProvisionerError where error.code == .leaseLost {
+            // Noted when it happened; another attempt owns the allocation now.
+        } catch {
+            logger.error("allocation work failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Provisions an allocation the caller has just claimed (the retry route), synchronously.
     ///
     /// - Returns: The allocation as it is afterwards.

@@ -17,8 +17,6 @@ public final class ProvisioningWorker: Service {
     let logger: Logger
     /// This process's lease owner name.
     public let owner: String
-    // The number of allocations being worked on; guarded by its Mutex.
-    private let inFlight = Mutex(0)
 
     public init(
         store: any Store, provisioning: ProvisioningService, configuration: WorkerConfiguration, signal: WorkSignal,
@@ -32,48 +30,88 @@ public final class ProvisioningWorker: Service {
         self.owner = owner
     }
 
-    /// Runs until graceful shutdown, then lets in-flight work finish.
+    /// Runs until graceful shutdown, then lets in-flight work (and work handed off meanwhile) finish.
     public func run() async throws {
         let stopping = Mutex(false)
+        let handOffs = signal.handOffs
+        handOffs.setCapacity(configuration.concurrency)
         logger.info(
             "provisioning worker started",
             metadata: ["worker.owner": "\(owner)", "worker.concurrency": "\(configuration.concurrency)"])
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
+                // Look in the store at once, then when asked to, when a claim came back full (more
+                // may wait) and at every poll interval.
+                var poll = true
                 while !stopping.withLock({ $0 }) && !Task.isCancelled {
-                    let claimed = await claimBatch()
-                    for record in claimed {
-                        group.addTask {
-                            await self.provisioning.process(record, logger: self.logger)
-                            self.inFlight.withLock { $0 -= 1 }
-                            self.signal.notify()
+                    let delivered = start(handOffs.takeDelivered(), in: &group)
+                    var claimedFull = false
+                    if poll || signal.takePollRequest() {
+                        let (claimed, full) = await claimBatch()
+                        claimedFull = full
+                        for record in claimed {
+                            group.addTask {
+                                await self.finish { await self.provisioning.process(record, logger: self.logger) }
+                            }
                         }
                     }
-                    if claimed.isEmpty || inFlight.withLock({ $0 }) >= configuration.concurrency {
-                        await signal.wait(timeout: .milliseconds(configuration.pollIntervalMilliseconds))
+                    // Hand-offs are accepted once the first look in the store is behind.
+                    handOffs.open(owner: owner)
+                    poll = claimedFull
+                    if delivered == 0 && !claimedFull || handOffs.isFull {
+                        let timedOut = await signal.wait(timeout: .milliseconds(configuration.pollIntervalMilliseconds))
+                        poll = poll || timedOut
                     }
+                }
+                handOffs.close()
+                // Commits that reserved a slot before the close still deliver: finish those too.
+                while handOffs.hasPending {
+                    _ = start(handOffs.takeDelivered(), in: &group)
+                    await signal.wait(timeout: .milliseconds(50))
                 }
             } onGracefulShutdown: {
                 stopping.withLock { $0 = true }
-                self.signal.notify()
+                self.signal.wake()
             }
         }
         logger.info("provisioning worker stopped")
     }
 
-    private func claimBatch() async -> [AllocationRecord] {
-        let free = configuration.concurrency - inFlight.withLock { $0 }
-        guard free > 0 else { return [] }
+    /// Starts the handed-off items; returns how many.
+    private func start(_ items: [WorkHandOffs.Item], in group: inout DiscardingTaskGroup) -> Int {
+        for item in items {
+            group.addTask {
+                await self.finish {
+                    await self.provisioning.resume(item.record, after: item.effect, logger: self.logger)
+                }
+            }
+        }
+        return items.count
+    }
+
+    /// Runs one allocation's work, then frees its slot and wakes the loop.
+    private func finish(_ work: () async -> Void) async {
+        await work()
+        signal.handOffs.free(1)
+        signal.wake()
+    }
+
+    /// Claims work from the store for the free slots; whether the claim filled them all.
+    private func claimBatch() async -> ([AllocationRecord], Bool) {
+        let handOffs = signal.handOffs
+        let slots = handOffs.takeSlots(upTo: configuration.concurrency)
+        guard slots > 0 else { return ([], false) }
         let now = Date()
         do {
             let claimed = try await store.claimWork(
                 owner: owner, now: now, leaseUntil: now.addingTimeInterval(TimeInterval(configuration.leaseSeconds)),
-                limit: free)
-            inFlight.withLock { $0 += claimed.count }
-            return claimed
+                limit: slots)
+            handOffs.free(slots - claimed.count)
+            return (claimed, claimed.count == slots)
         } catch {
+            handOffs.free(slots)
             logger.error("could not claim work from the store", metadata: ["error": "\(error)"])
-            return []
+            return ([], false)
         }
     }
 }

@@ -53,6 +53,12 @@ public protocol Store: HostStore, OperatorOpStore {
         _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
     ) async throws -> InsertOrderOutcome
 
+    /// Inserts an order as ``insertOrder(_:maxActivePaid:reservation:audit:)`` does, in one
+    /// transaction with its user (when given), its audit and lifecycle events and its journal
+    /// entries (a first step begun in the same commit). Nothing is written for a refused or
+    /// replayed order.
+    func insertOrder(_ order: OrderInsertion) async throws -> InsertOrderOutcome
+
     /// One allocation, including soft-deleted ones.
     func allocation(id: String) async throws -> AllocationRecord?
     /// The allocation created under an idempotency key, if any.

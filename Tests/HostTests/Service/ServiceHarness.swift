@@ -129,10 +129,8 @@ struct FinalizeFailingStore: Store {
     func ping() async throws { try await base.ping() }
     func close() async throws { try await base.close() }
 
-    func insertOrder(
-        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
-    ) async throws -> InsertOrderOutcome {
-        try await base.insertOrder(record, maxActivePaid: maxActivePaid, reservation: reservation, audit: audit)
+    func insertOrder(_ order: OrderInsertion) async throws -> InsertOrderOutcome {
+        try await base.insertOrder(order)
     }
 
     func allocation(id: String) async throws -> AllocationRecord? { try await base.allocation(id: id) }

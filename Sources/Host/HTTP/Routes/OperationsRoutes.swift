@@ -18,7 +18,9 @@ struct OperationsRoutes {
         }
         router.get("/readyz") { _, context in try await ready(context) }
         router.get("/metrics") { _, _ in
-            JSONResponse.text(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            var text = metrics.render()
+            if let counting = store as? any CommitCounting { text += counting.commitCounts.prometheusText }
+            return JSONResponse.text(.ok, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/openapi.yaml") { _, _ in
             JSONResponse.text(.ok, served, contentType: "application/yaml")

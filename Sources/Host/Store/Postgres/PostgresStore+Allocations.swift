@@ -7,50 +7,6 @@ extension PostgresStore {
     /// after ``reservationLockSpace`` when an order takes both.
     static let userLockSpace: Int32 = 0x7573_6572  // "user"
 
-    public func insertOrder(
-        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
-    ) async throws -> InsertOrderOutcome {
-        try await transaction { c in
-            if let reservation {
-                // First the backend's lock, then the user's: the one order every transaction keeps.
-                try await Self.lockReservations(of: reservation.namespace, c, logger)
-            }
-            let capped = record.isPaidPlan && maxActivePaid > 0
-            if capped {
-                // Serializes this user's capped orders across every connection and replica; the
-                // statements below each see what the previous holder committed.
-                _ = try await c.rows(
-                    "SELECT pg_advisory_xact_lock(\(Self.userLockSpace), hashtext(\(record.userID)))",
-                    logger: logger)
-            }
-            if let key = record.idempotencyKey, let existing = try await Self.allocation(key: key, c, logger) {
-                return Self.replay(existing, of: record)
-            }
-            if capped {
-                let active = try await Self.countActivePaid(userID: record.userID, c, logger)
-                if active >= maxActivePaid { return .quotaExceeded(active: active, limit: maxActivePaid) }
-            }
-            if let reservation,
-                let refusal = reservation.refusal(
-                    try await Self.occupancy(of: reservation, plan: record.plan, c, logger))
-            {
-                return refusal
-            }
-            let insert = PostgresQuery(
-                unsafeSQL: AllocationRecord.postgresInsertSQL
-                    + " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
-                binds: try record.postgresBindings())
-            guard try await !c.rows(insert, logger: logger).isEmpty else {
-                // Another transaction inserted the same key and committed while this one waited on it.
-                guard let key = record.idempotencyKey, let existing = try await Self.allocation(key: key, c, logger)
-                else { throw StoreError.corruptRow("the idempotency key conflicted but no row holds it") }
-                return Self.replay(existing, of: record)
-            }
-            try await Self.insert(audit, c, logger)
-            return .created(record)
-        }
-    }
-
     public func allocation(id: String) async throws -> AllocationRecord? {
         try await rows("SELECT * FROM allocations WHERE id = \(id)").first.map(AllocationRecord.init(postgresRow:))
     }
@@ -114,17 +70,7 @@ extension PostgresStore {
             try await c.query(
                 PostgresQuery(unsafeSQL: AllocationRecord.postgresUpdateSQL, binds: try updated.postgresBindings()),
                 logger: logger)
-            for mutation in journal {
-                switch mutation {
-                case .begin(let entry): try await Self.insert(entry, c, logger)
-                case .finish(let opID, let outcome):
-                    try await c.query(
-                        """
-                        UPDATE journal SET finished_at = \(Date().timeIntervalSince1970), outcome = \(outcome),
-                            step = 'finished' WHERE op_id = \(opID) AND finished_at IS NULL
-                        """, logger: logger)
-                }
-            }
+            try await Self.apply(journal, c, logger)
             for event in audit { try await Self.insert(event, c, logger) }
             for event in events { try await Self.insert(event, c, logger) }
             return .applied(updated)
@@ -189,12 +135,12 @@ extension PostgresStore {
         ).count
     }
 
-    fileprivate static func replay(_ existing: AllocationRecord, of record: AllocationRecord) -> InsertOrderOutcome {
+    static func replay(_ existing: AllocationRecord, of record: AllocationRecord) -> InsertOrderOutcome {
         existing.requestFingerprint == record.requestFingerprint
             ? .replayed(existing) : .idempotencyConflict(existingID: existing.id)
     }
 
-    fileprivate static func allocation(key: String, _ c: PostgresConnection, _ logger: Logger) async throws
+    static func allocation(key: String, _ c: PostgresConnection, _ logger: Logger) async throws
         -> AllocationRecord?
     {
         try await c.rows("SELECT * FROM allocations WHERE idempotency_key = \(key)", logger: logger).first

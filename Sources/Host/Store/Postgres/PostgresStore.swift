@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import PostgresNIO
 public import ServiceLifecycle
+import Synchronization
 
 /// The ``Store`` for several Host replicas sharing one PostgreSQL database, through PostgresNIO.
 ///
@@ -16,8 +17,10 @@ public import ServiceLifecycle
 /// lifetime with ``withRunningStore(_:_:)``. It is deliberately not in the HTTP server's
 /// `ServiceGroup`, whose graceful shutdown would close the pool while in-flight provisioning
 /// still has to commit.
-public final class PostgresStore: Store, Service {
+public final class PostgresStore: Store, Service, CommitCounting {
     let client: PostgresClient
+    /// What this instance committed (``CommitCounting``).
+    let commitCounter = Mutex(StoreCommitCounts())
     let url: PostgresURL
     let logger: Logger
 
@@ -95,7 +98,14 @@ public final class PostgresStore: Store, Service {
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        // Counted before a reader can see the rows; taken back if COMMIT fails.
+                        countCommit()
+                        do {
+                            try await connection.query("COMMIT", logger: logger)
+                        } catch {
+                            countCommit(-1)
+                            throw error
+                        }
                         return result
                     } catch {
                         do {
@@ -117,9 +127,26 @@ public final class PostgresStore: Store, Service {
     /// Runs one statement outside a transaction and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            return try await client.query(query, logger: logger).collect()
+            // A statement outside a transaction that writes commits on its own.
+            let writes = !query.sql.drop(while: \.isWhitespace).uppercased().hasPrefix("SELECT")
+            if writes { countCommit() }
+            do {
+                return try await client.query(query, logger: logger).collect()
+            } catch {
+                if writes { countCommit(-1) }
+                throw error
+            }
         } catch {
             throw wrapped(error)
+        }
+    }
+
+    public var commitCounts: StoreCommitCounts { commitCounter.withLock { $0 } }
+
+    private func countCommit(_ count: Int = 1) {
+        commitCounter.withLock {
+            $0.transactions += count
+            $0.commits += count
         }
     }
 

@@ -2,37 +2,6 @@ public import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func insertOrder(
-        _ record: AllocationRecord, maxActivePaid: Int, reservation: ReservationLimit?, audit: AuditEvent
-    ) async throws -> InsertOrderOutcome {
-        try await writer.write { db in
-            if let key = record.idempotencyKey,
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
-            {
-                let existing = try AllocationRecord(row: row)
-                if existing.requestFingerprint == record.requestFingerprint {
-                    return .replayed(existing)
-                }
-                return .idempotencyConflict(existingID: existing.id)
-            }
-            if record.isPaidPlan, maxActivePaid > 0 {
-                let active = try Self.countActivePaid(db, userID: record.userID)
-                if active >= maxActivePaid {
-                    return .quotaExceeded(active: active, limit: maxActivePaid)
-                }
-            }
-            if let reservation,
-                let refusal = reservation.refusal(try Self.occupancy(of: reservation, plan: record.plan, db))
-            {
-                return refusal
-            }
-            try Self.insert(record, db)
-            try Self.insert(audit, db)
-            return .created(record)
-        }
-    }
-
     public func allocation(id: String) async throws -> AllocationRecord? {
         try await writer.read { db in
             // Cached: the hottest query (every status read), compiled once per connection.
@@ -108,18 +77,7 @@ extension SQLiteStore {
             }
             let updated = change.applied(to: current, now: Date())
             try Self.replace(updated, db)
-            for mutation in journal {
-                switch mutation {
-                case .begin(let entry): try Self.insert(entry, db)
-                case .finish(let opID, let outcome):
-                    try db.execute(
-                        sql: """
-                            UPDATE journal SET finished_at = ?, outcome = ?, step = 'finished'
-                            WHERE op_id = ? AND finished_at IS NULL
-                            """,
-                        arguments: [Date().timeIntervalSince1970, outcome, opID])
-                }
-            }
+            try Self.apply(journal, db)
             for event in audit { try Self.insert(event, db) }
             for event in events { try Self.insert(event, db) }
             return .applied(updated)

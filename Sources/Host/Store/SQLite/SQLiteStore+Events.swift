@@ -34,15 +34,7 @@ extension SQLiteStore {
 
     public func upsertUser(id: String, forgeID: String?, now: Date) async throws -> UserRecord {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO users (id, forge_id, created_at, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET
-                        forge_id = COALESCE(excluded.forge_id, users.forge_id),
-                        updated_at = CASE WHEN excluded.forge_id IS NULL THEN users.updated_at
-                                          ELSE excluded.updated_at END
-                    """,
-                arguments: [id, forgeID, now.timeIntervalSince1970, now.timeIntervalSince1970])
+            try Self.upsertUser(id: id, forgeID: forgeID, now: now, db)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
                 throw StoreError.corruptRow("users row \(id) vanished inside its own transaction")
             }

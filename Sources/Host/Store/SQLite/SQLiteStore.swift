@@ -5,9 +5,11 @@ public import GRDB
 /// configured otherwise.
 ///
 /// Writes are serialized by SQLite itself, so the idempotency key check, the paid-VM cap and the
-/// work claim are each atomic within one write transaction.
-public final class SQLiteStore: Store {
-    let writer: any DatabaseWriter
+/// work claim are each atomic within one write transaction. Concurrent writes share a commit
+/// (``GroupCommitWriter``): each runs in its own savepoint and is answered after the commit.
+public final class SQLiteStore: Store, CommitCounting {
+    /// Every write goes through its batch; reads go to the database underneath.
+    let writer: GroupCommitWriter
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory store.
     ///
@@ -20,8 +22,9 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA synchronous = \(pragma)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
+        let database: any DatabaseWriter
         if path == ":memory:" {
-            writer = try DatabaseQueue(configuration: configuration)
+            database = try DatabaseQueue(configuration: configuration)
         } else {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -33,20 +36,28 @@ public final class SQLiteStore: Store {
                 }
             }
             do {
-                writer = try DatabasePool(path: path, configuration: configuration)
+                database = try DatabasePool(path: path, configuration: configuration)
             } catch {
                 throw StoreError.unavailable("cannot open the SQLite store at '\(path)': \(error)")
             }
         }
+        writer = GroupCommitWriter(database: database)
     }
 
     /// Wraps an existing GRDB writer (tests use in-memory queues and on-disk pools).
     public init(writer: any DatabaseWriter) {
-        self.writer = writer
+        self.writer = GroupCommitWriter(database: writer)
+    }
+
+    /// What this store committed since it was opened: its transactions (one per write method
+    /// call) and the SQLite commits that carried them (fewer, when concurrent writes shared one).
+    public var commitCounts: StoreCommitCounts {
+        let counts = writer.committed
+        return StoreCommitCounts(transactions: counts.transactions, commits: counts.commits)
     }
 
     public func migrate() async throws {
-        try Migrations.migrator.migrate(writer)
+        try Migrations.migrator.migrate(writer.database)
     }
 
     public func ping() async throws {
@@ -54,9 +65,9 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
-        if let pool = writer as? DatabasePool {
+        if let pool = writer.database as? DatabasePool {
             try pool.close()
-        } else if let queue = writer as? DatabaseQueue {
+        } else if let queue = writer.database as? DatabaseQueue {
             try queue.close()
         }
     }
