@@ -113,7 +113,7 @@ struct HostHealthCheckerTests {
             #expect(rows.first { $0["vm_id"] as? String == order.id }?["host_health"] as? String == "down")
             #expect(rows.first { $0["vm_id"] as? String == other.id }?["host_health"] is NSNull)
             let page = try await client.execute(uri: "/admin/allocations", method: .get, headers: host.adminAuth)
-            #expect(page.bodyText.contains("host down"))
+            #expect(page.bodyText.contains("title=\"host_down\""))
             let status = try await client.execute(uri: "/v1/vm/\(order.id)/status", method: .get)
             #expect(!status.bodyText.contains("host"), "\(status.bodyText)")
             #expect(!status.bodyText.contains("fra1"))
