@@ -52,7 +52,7 @@ struct NewOrderTests {
         InvalidOrder(
             name: "forge_id over 200 characters",
             order: NewOrder(userID: "u1", plan: "trial", forgeID: String(repeating: "f", count: 201)),
-            messageContains: "forge_id must be 1-200 printable characters"),
+            messageContains: "forge_id must be 1-200 bytes (UTF-8) of printable characters"),
         InvalidOrder(
             name: "forge_id with a control character",
             order: NewOrder(userID: "u1", plan: "trial", forgeID: "gh:1\u{7}"), messageContains: "forge_id"),
