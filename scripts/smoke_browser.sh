@@ -78,6 +78,14 @@ for _ in $(seq 1 400); do
 done
 curl -sf "$base/admin/pool.json" -H "$admin" | grep -q '"quarantined"' \
     || fail "no quarantined pool VM: $(curl -sf "$base/admin/pool.json" -H "$admin")"
+# A host that never reported, and an op waiting for its signature (the quarantined VM's return).
+curl -sf -X POST "$base/admin/hosts" -H "$admin" -d '{"label":"fra1","owner":"ops"}' | grep -q '"host_id"' \
+    || fail "minting a host failed"
+quarantined="$(curl -sf "$base/admin/pool.json" -H "$admin" | "$python" -c '
+import json, sys
+print(next(vm["vm_id"] for vm in json.load(sys.stdin)["vms"] if vm.get("state") == "quarantined"))')"
+curl -sf -X POST "$base/admin/pool/$quarantined/return" -H "$admin" | grep -q '"pending_signature"' \
+    || fail "the quarantined VM's return did not wait for a signature"
 
 "$python" "$root/scripts/lib/browser_check.py" --chromium "$chromium" --base "$base" --work "$work" \
     --screenshots "$shots" --admin-secret "$PROVISIONER_ADMIN_SECRET" \

@@ -112,3 +112,21 @@ struct CloudInitConfigDriveTests {
         }
     }
 }
+
+extension CloudInitConfigDriveTests {
+    /// A crash between `VDI.create` and `VBD.create` leaves a drive no VM points at; the next
+    /// release (or attempt) of the allocation finds it by its tags and destroys it.
+    @Test func aDriveLeftDetachedByACrashIsDestroyedByTheRelease() async throws {
+        try await withFakePool { backend, fake in
+            fake.addFault(FakeFault(method: "VBD.create", error: ["INTERNAL_ERROR", "crash"], times: 1))
+            await #expect(throws: ProvisionerError.self) {
+                try await backend.allocate(request("crashy"), logger: quietLogger)
+            }
+            // The failed allocate's teardown went through the VM, which never pointed at the drive.
+            #expect(fake.snapshot().vdiLabels.values.sorted() == ["cidata"])
+            try await backend.release(VmAllocation(allocationID: "crashy", backend: "xcpng"), logger: quietLogger)
+            #expect(fake.snapshot().vdis.isEmpty)
+            #expect(fake.snapshot().vms.isEmpty)
+        }
+    }
+}

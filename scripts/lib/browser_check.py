@@ -200,6 +200,10 @@ def main():
             ("/admin/events", "events", ["#", "At", "Kind", "VM", "Backend", "Backend ref", "Detail"]),
             ("/admin/audit", "audit", ["#", "At", "Kind", "VM", "User", "Actor", "Request", "Detail"]),
             ("/admin/orphans", "orphans", ["Backend ref", "Tagged VM id", "Name", "First seen"]),
+            ("/admin/hosts", "hosts", ["Host", "Label", "Owner", "Health", "Last report", "Agent", "Hostname",
+                                       "Guests running/total", "CPU", "Memory", "Disk", "cloudflared"]),
+            ("/admin/ops", "ops", ["Op id", "Op", "Target", "Class", "State", "Requested by", "Signer", "Outcome",
+                                   "Created", "Expires"]),
         ]
         for path, name, columns in admin_pages:
             check_page(page, args.base + path, name, args.screenshots, columns)
@@ -211,6 +215,12 @@ def main():
         page.open(args.base + "/admin/pool")
         check("quarantined" in page.evaluate("[...document.querySelectorAll('tbody .badge')].map(b => b.title)"),
               "pool: no quarantined VM")
+        page.open(args.base + "/admin/ops")
+        check("pending_signature" in page.evaluate("[...document.querySelectorAll('tbody .badge')].map(b => b.title)"),
+              "ops: no op waiting for a signature")
+        navigation = page.evaluate("[...document.querySelectorAll('nav a')].map(a => a.textContent.trim())")
+        for entry in ("Allocations", "Pool", "Events", "Audit", "Orphans", "Hosts", "Ops"):
+            check(entry in navigation, f"navigation bar lacks {entry}: {navigation}")
         page.open(args.base + "/admin/orphans")
         check(page.evaluate("document.querySelectorAll('tbody code').length") > 0, "orphans: none listed")
 

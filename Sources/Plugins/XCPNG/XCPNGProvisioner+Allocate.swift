@@ -36,6 +36,8 @@ extension XCPNGProvisioner {
                 return try await resume(vm, request: request, logger: log)
             }
             for leftover in existing { try await teardown(leftover.ref, logger: log) }
+            try await destroyDetachedConfigDrives(
+                allocationID: request.allocationID, attempt: request.attempt, logger: log)
             return try await create(request, logger: log)
         }
     }

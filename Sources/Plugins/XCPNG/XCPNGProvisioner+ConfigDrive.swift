@@ -19,15 +19,17 @@ extension XCPNGProvisioner {
             sshKeys: request.sshPublicKeys, extraUserData: configuration.cloudInitUserData)
         let image = drive.image()
         let sr = try await configDriveSR(logger: logger)
+        var tags = [
+            Self.allocationKey: request.allocationID, Self.ownerKey: configuration.ownerTag,
+            Self.configDriveKey: "true",
+        ]
+        if let attempt = request.attempt { tags[Self.attemptKey] = String(attempt) }
         let vdiFields: XAPIValue = [
             "name_label": .string(CloudInitConfigDrive.label),
             "name_description": .string("cloud-init config drive of allocation \(request.allocationID)"),
             "SR": .string(sr), "virtual_size": .int(Int64(image.count)), "type": "user", "sharable": false,
             "read_only": false,
-            "other_config": .map([
-                Self.allocationKey: request.allocationID, Self.ownerKey: configuration.ownerTag,
-                Self.configDriveKey: "true",
-            ]),
+            "other_config": .map(tags),
         ]
         guard
             let vdi = try await call("VDI.create", [vdiFields], context: "creating the config drive", logger: logger)
@@ -51,6 +53,38 @@ extension XCPNGProvisioner {
             throw error.provisionerError(context: "uploading the config drive")
         }
         logger.info("cloud-init config drive attached", metadata: ["vdi.ref": "\(vdi)", "bytes": "\(image.count)"])
+    }
+
+    /// Destroys the config drives of an allocation (of `attempt` only, when given) that no VM has
+    /// attached: left by a crash between `VDI.create` and `VBD.create`, they are found by their tags.
+    func destroyDetachedConfigDrives(allocationID: String, attempt: Int?, logger: Logger) async throws {
+        let refs = try await call(
+            "VDI.get_by_name_label", [.string(CloudInitConfigDrive.label)], context: "looking up config drives",
+            logger: logger
+        ).stringArray
+        for vdi in refs.sorted() {
+            let record: XAPIValue
+            do {
+                record = try await session.call("VDI.get_record", [.string(vdi)], logger: logger)
+            } catch let error as XAPIError where error.isMissingObject {
+                continue
+            } catch let error as XAPIError {
+                throw error.provisionerError(context: "reading a config drive")
+            }
+            let tags = record["other_config"].stringMap
+            guard tags[Self.configDriveKey] == "true", tags[Self.allocationKey] == allocationID,
+                tags[Self.ownerKey] == configuration.ownerTag, record["VBDs"].stringArray.isEmpty
+            else { continue }
+            if let attempt, let tag = tags[Self.attemptKey], tag != String(attempt) { continue }
+            do {
+                _ = try await session.call("VDI.destroy", [.string(vdi)], logger: logger)
+                logger.info("XCP-ng detached config drive destroyed", metadata: ["vdi.ref": "\(vdi)"])
+            } catch let error as XAPIError where error.isMissingObject {
+                continue
+            } catch let error as XAPIError {
+                throw error.provisionerError(context: "destroying a detached config drive")
+            }
+        }
     }
 
     private func configDriveSR(logger: Logger) async throws -> String {

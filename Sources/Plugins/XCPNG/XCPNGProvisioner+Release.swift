@@ -30,6 +30,8 @@ extension XCPNGProvisioner {
                     try await teardown(vm.ref, logger: log)
                 }
             }
+            try await destroyDetachedConfigDrives(
+                allocationID: allocation.allocationID, attempt: attempt, logger: log)
             log.info("XCP-ng VM released", metadata: ["vm.count": "\(vms.count)"])
         }
     }

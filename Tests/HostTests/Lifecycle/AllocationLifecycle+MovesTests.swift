@@ -184,3 +184,22 @@ struct AllocationLifecycleMovesTests {
         }
     }
 }
+
+extension AllocationLifecycleMovesTests {
+    @Test func aPassedGraceBeginsAJournaledTeardownOfTheKeptVMOnlyWhenReleased() throws {
+        let released = Self.record(.released)
+        let decision = try Self.decide(released, .graceExpired)
+        #expect(decision.next == .released)
+        #expect(decision.fenced)
+        #expect(decision.events.map(\.kind) == ["grace_expired"])
+        guard case .tearDown(let target, let entry) = decision.effect else {
+            Issue.record("expected tearDown, got \(decision.effect)")
+            return
+        }
+        #expect(target.attempt == nil)
+        #expect(entry.operation == .teardown)
+        #expect(entry.step == "grace_expired")
+        #expect(decision.journal == [.begin(entry)])
+        #expect(try Self.decide(Self.record(.provisioned), .graceExpired).isNoOp)
+    }
+}
