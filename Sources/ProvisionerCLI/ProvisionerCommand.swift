@@ -7,7 +7,8 @@ public struct ProvisionerCommand: AsyncParsableCommand {
         commandName: "provisioner",
         abstract: "Hands virtual machines to customers: an HTTP service over pluggable VM backends.",
         subcommands: [
-            ServeCommand.self, CheckConfigCommand.self, VMCommand.self, PoolCommand.self, OpsCommand.self,
+            ServeCommand.self, CheckConfigCommand.self, VMCommand.self, PoolCommand.self, HostsCommand.self,
+            OpsCommand.self,
             AgentCommand.self,
         ])
 

@@ -62,3 +62,22 @@ extension ProvisionerClient {
         try await send(.POST, "/admin/pool-refresh", body: pool, contentType: "application/json", credential: .admin)
     }
 }
+
+extension ProvisionerClient {
+    /// `POST /admin/hosts`: mints a host id and its API key (shown once).
+    func mintHost(label: String, owner: String?) async throws -> Response {
+        var fields: [(String, JSONValue)] = [("label", .string(label))]
+        if let owner { fields.append(("owner", .string(owner))) }
+        return try await send(.POST, "/admin/hosts", json: .object(fields), credential: .admin)
+    }
+
+    /// `GET /admin/hosts.json`: every host with its health and last report.
+    func hosts() async throws -> Response {
+        try await send(.GET, "/admin/hosts.json", credential: .admin)
+    }
+
+    /// `POST /admin/hosts/{id}/block` or `/unblock`.
+    func setHostBlocked(_ id: String, blocked: Bool) async throws -> Response {
+        try await send(.POST, "/admin/hosts/\(Self.segment(id))/\(blocked ? "block" : "unblock")", credential: .admin)
+    }
+}

@@ -80,7 +80,10 @@ struct HostAdminRoutesTests {
             let page = try await client.execute(uri: "/admin/hosts", method: .get, headers: host.adminAuth)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
-            for text in ["fra1-0a1b2c3d", "quiet-22222222", "title=\"stale\"", "title=\"never_reported\"", "1/2", "12.5%", "active"] {
+            for text in [
+                "fra1-0a1b2c3d", "quiet-22222222", "title=\"stale\"", "title=\"never_reported\"", "1/2", "12.5%",
+                "active",
+            ] {
                 #expect(page.bodyText.contains(text), "\(text)")
             }
             let json = try await client.execute(uri: "/admin/hosts.json", method: .get, headers: host.adminAuth)
