@@ -21,8 +21,8 @@ public struct GateOpDefinition: Sendable {
     public var name: String
     /// What `target` names, for errors and the listing.
     public var targetMeaning: String
-    /// Refuses a target the op cannot act on now (`not_found`, `state_conflict`,
-    /// `pool_not_active`), before anything is stored.
+    /// Refuses a target the op cannot act on now (`not_found`, also for a pool op on a Host
+    /// without the pool; `state_conflict`), before anything is stored.
     public var check: @Sendable (_ target: String, _ context: GateOpContext) async throws -> Void
     /// What the journal says about the target.
     public var provenance: @Sendable (_ target: String, _ context: GateOpContext) async throws -> OpProvenance

@@ -160,11 +160,14 @@ public enum GateOps {
         return item
     }
 
+    /// The pool backend; on a Host running another backend no pool VM exists, so a pool op's
+    /// target is not found (404, not the pool routes' 503: the op was asked of the wrong Host, and
+    /// nothing here is unavailable).
     private static func pool(_ context: GateOpContext) throws -> PoolAssignmentProvisioner {
         guard let pool = context.backend as? PoolAssignmentProvisioner else {
-            throw ProvisionerError(
-                code: .poolNotActive, isRetryable: false,
-                customerMessage: "The active backend is '\(context.backend.name)', not the pool.")
+            throw ProvisionerError.notFound(
+                "No pool VM here: the active backend is '\(context.backend.name)', not the pool; send pool ops to a "
+                    + "Host whose provisioner.backend is pool.")
         }
         return pool
     }

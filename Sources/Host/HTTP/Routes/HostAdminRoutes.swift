@@ -38,8 +38,8 @@ struct HostAdminRoutes {
                 "Field 'label' must be 1-40 lowercase letters, digits or '-', starting with a letter or digit.")
         }
         let owner = try reader.string("owner")
-        if let owner, owner.isEmpty || owner.count > 100 {
-            throw ProvisionerError.invalidRequest("Field 'owner' must be 1-100 characters.")
+        if let owner, owner.isEmpty || owner.utf8.count > 100 {
+            throw ProvisionerError.invalidRequest("Field 'owner' must be 1-100 bytes (UTF-8).")
         }
         for _ in 0..<3 {
             let key = HostKey(label: label)
