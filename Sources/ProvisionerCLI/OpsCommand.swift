@@ -1,37 +1,26 @@
 import ArgumentParser
 import Foundation
-import NIOHTTP1
+import Host
 
 /// `provisioner ops request|sign|list`: the reversibility gate from a terminal (DESIGN.md
 /// section 11). Destructive ops wait as `pending_signature` until `ops sign` submits an
 /// operator's SSH signature over their payload.
 struct OpsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ops", abstract: "Request, sign and list operator ops (the reversibility gate).",
+        commandName: "ops", abstract: "Request, sign and list operator ops (the reversibility gate; admin secret).",
         subcommands: [Request.self, Sign.self, List.self])
 
-    struct ServerOptions: ParsableArguments {
-        @Option(help: "The server (default: $PROVISIONER_URL, else http://127.0.0.1:8080).")
-        var server: String?
+    /// One line per op: id, state, class, op, target, signer, outcome.
+    static func line(_ op: JSONValue) -> String {
+        ["op_id", "state", "class", "op", "target", "signer", "outcome"].map { op.cell($0) }.joined(separator: "  ")
+    }
 
-        func client() throws -> AdminClient {
-            do {
-                return try AdminClient.make(server: server, environment: ProcessInfo.processInfo.environment)
-            } catch {
-                throw OpsCommand.failed("\(error)")
-            }
+    /// Prints an op: its JSON as the server sent it, or its line.
+    static func print(_ response: ProvisionerClient.Response, _ format: OutputFormat, console: ConsoleOutput) throws {
+        switch format {
+        case .json: console.line(String(decoding: response.body, as: UTF8.self))
+        case .table: console.line(line(try response.json()))
         }
-    }
-
-    static func failed(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
-    }
-
-    /// One line per op: id, state, class, op, target.
-    static func line(_ op: [String: Any]) -> String {
-        [op["op_id"], op["state"], op["class"], op["op"], op["target"], op["signer"], op["outcome"]]
-            .map { ($0 as? String) ?? "-" }.joined(separator: "  ")
     }
 
     /// `ops request OP TARGET [--param k=v]...`
@@ -45,7 +34,7 @@ struct OpsCommand: AsyncParsableCommand {
         var target: String
         @Option(name: .customLong("param"), help: "A parameter as key=value (repeatable).")
         var params: [String] = []
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var client: ClientOptions
 
         func run() async throws {
             var parameters: [String: String] = [:]
@@ -56,16 +45,14 @@ struct OpsCommand: AsyncParsableCommand {
                 }
                 parameters[parts[0]] = parts[1]
             }
-            let client = try options.client()
-            do {
-                let (_, op) = try await client.send(
-                    .POST, "/admin/ops", body: ["op": op, "target": target, "params": parameters])
-                print(OpsCommand.line(op))
-                if op["state"] as? String == "pending_signature", let id = op["op_id"] as? String {
-                    print("waits for a signature: provisioner ops sign \(id) --key ~/.ssh/id_ed25519")
+            try await ClientRun.execute(client) { client, console in
+                let response = try await client.requestOp(op, target: target, params: parameters)
+                try OpsCommand.print(response, self.client.output, console: console)
+                let answer = try response.json()
+                if self.client.output == .table, answer["state"]?.stringValue == "pending_signature" {
+                    console.line(
+                        "waits for a signature: provisioner ops sign \(answer.cell("op_id")) --key ~/.ssh/id_ed25519")
                 }
-            } catch {
-                throw OpsCommand.failed("\(error)")
             }
         }
     }
@@ -83,26 +70,26 @@ struct OpsCommand: AsyncParsableCommand {
         var namespace: String = "provisioner-op"
         @Option(help: "The ssh-keygen to run.")
         var sshKeygen: String = "/usr/bin/ssh-keygen"
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            let client = try options.client()
-            do {
-                let (_, op) = try await client.send(.GET, "/admin/ops/\(opID)")
-                guard op["state"] as? String == "pending_signature", let payload = op["payload"] as? String else {
-                    throw AdminClient.Failure(
-                        description: "op \(opID) is \(op["state"] as? String ?? "unknown"), not pending_signature")
+            try await ClientRun.execute(client) { client, console in
+                let op = try await client.operatorOp(opID).json()
+                guard op["state"]?.stringValue == "pending_signature", let payload = op["payload"]?.stringValue else {
+                    throw ClientError.unexpectedAnswer("op \(opID) is \(op.cell("state")), not pending_signature")
                 }
-                let signature = try SSHKeygenSigner(executable: sshKeygen).sign(
-                    payload, key: key, namespace: namespace)
-                let (_, result) = try await client.send(
-                    .POST, "/admin/ops/\(opID)/signature", body: ["signature": signature, "payload": payload])
-                print(OpsCommand.line(result))
-                if result["state"] as? String == "failed" { throw ExitCode.failure }
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw OpsCommand.failed("\(error)")
+                let signature: String
+                do {
+                    signature = try SSHKeygenSigner(executable: sshKeygen).sign(payload, key: key, namespace: namespace)
+                } catch {
+                    throw ClientError.usage("\(error)")
+                }
+                let response = try await client.submitSignature(opID, signature: signature, payload: payload)
+                try OpsCommand.print(response, self.client.output, console: console)
+                if try response.json()["state"]?.stringValue == "failed" {
+                    throw ClientError.unexpectedAnswer(
+                        "op \(opID) ran and failed: \(try response.json().cell("outcome"))")
+                }
             }
         }
     }
@@ -111,15 +98,16 @@ struct OpsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List operator ops, newest first.")
 
-        @OptionGroup var options: ServerOptions
+        @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            let client = try options.client()
-            do {
-                let (_, body) = try await client.send(.GET, "/admin/ops.json")
-                for op in body["ops"] as? [[String: Any]] ?? [] { print(OpsCommand.line(op)) }
-            } catch {
-                throw OpsCommand.failed("\(error)")
+            try await ClientRun.execute(client) { client, console in
+                let response = try await client.operatorOps()
+                guard self.client.output == .table else {
+                    console.line(String(decoding: response.body, as: UTF8.self))
+                    return
+                }
+                for op in try response.json()["ops"]?.arrayValue ?? [] { console.line(OpsCommand.line(op)) }
             }
         }
     }

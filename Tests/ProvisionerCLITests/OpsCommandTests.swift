@@ -52,39 +52,54 @@ struct OpsCommandTests {
         let dependencies = HostDependencies(
             configuration: configuration, store: store, backend: backend, serviceToken: "ops-cli-service-0123456789",
             adminSecret: Self.adminSecret, dashboardSecret: "ops-cli-dashboard-0123456789", logger: logger)
-        setenv("PROVISIONER_ADMIN_SECRET", Self.adminSecret, 1)
-        defer { unsetenv("PROVISIONER_ADMIN_SECRET") }
+        let environment = ["PROVISIONER_ADMIN_SECRET": Self.adminSecret]
         try await buildApplication(dependencies).test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"
-            var request = try OpsCommand.Request.parse([
-                "purge_orphan", try #require(stray.backendRef), "--server", server,
-            ])
-            try await request.run()
+            let request = try await runCommand(
+                ["ops", "request", "purge_orphan", try #require(stray.backendRef)], server: server,
+                environment: environment)
+            #expect(request.exitCode == 0, "\(request.error)")
+            #expect(request.output.contains("pending_signature"))
+            #expect(request.output.contains("waits for a signature: provisioner ops sign op-"))
             let pending = try await store.operatorOps(state: .pendingSignature)
             #expect(pending.count == 1)
             #expect(backend.liveAllocationIDs.contains("stray-1"))
             let opID = try #require(pending.first?.opID)
-            var sign = try OpsCommand.Sign.parse([opID, "--key", key, "--server", server])
-            try await sign.run()
+
+            let sign = try await runCommand(
+                ["ops", "sign", opID, "--key", key], server: server, environment: environment)
+            #expect(sign.exitCode == 0, "\(sign.error)")
+            #expect(sign.output.hasPrefix("\(opID)  done"), "\(sign.output)")
             #expect(try await store.operatorOp(id: opID)?.state == .done)
             #expect(try await store.operatorOp(id: opID)?.signer?.hasPrefix("alice@ops SHA256:") == true)
             #expect(!backend.liveAllocationIDs.contains("stray-1"))
-            var list = try OpsCommand.List.parse(["--server", server])
-            try await list.run()
+
+            let list = try await runCommand(["ops", "list"], server: server, environment: environment)
+            #expect(list.exitCode == 0, "\(list.error)")
+            #expect(list.output.contains(opID))
+            let json = try await runCommand(
+                ["ops", "list", "--output", "json"], server: server, environment: environment)
+            #expect(json.output.hasPrefix(#"{"ops":["#), "\(json.output)")
+
             // Signing again: the op is no longer pending, the command fails with exit code 1.
-            var again = try OpsCommand.Sign.parse([opID, "--key", key, "--server", server])
-            await #expect(throws: ExitCode.failure) { try await again.run() }
+            let again = try await runCommand(
+                ["ops", "sign", opID, "--key", key], server: server, environment: environment)
+            #expect(again.exitCode == 1)
+            #expect(again.error.contains("not pending_signature"), "\(again.error)")
         }
         try await store.close()
     }
 
-    @Test func aMissingAdminSecretIsAClearError() async throws {
-        unsetenv("PROVISIONER_ADMIN_SECRET")
-        #expect(throws: (any Error).self) { try AdminClient.make(server: nil, environment: [:]) }
-        let client = try AdminClient.make(server: nil, environment: ["PROVISIONER_ADMIN_SECRET": "x"])
-        #expect(client.server == "http://127.0.0.1:8080")
-        let fromEnv = try AdminClient.make(
-            server: nil, environment: ["PROVISIONER_ADMIN_SECRET": "x", "PROVISIONER_URL": "http://h:1/"])
-        #expect(fromEnv.server == "http://h:1")
+    @Test func aMissingAdminSecretIsAUsageErrorAndAnUnknownOpShowsTheEnvelope() async throws {
+        try await LiveServer.run { server in
+            let missing = try await runCommand(["ops", "list"], server: server, environment: [:])
+            #expect(missing.exitCode == 2, "\(missing.output) \(missing.error)")
+            #expect(missing.error.contains("PROVISIONER_ADMIN_SECRET"), "\(missing.error)")
+
+            let unknown = try await runCommand(["ops", "request", "drop_database", "everything"], server: server)
+            #expect(unknown.exitCode == 1)
+            #expect(unknown.error.contains("unknown_op"), "\(unknown.error)")
+            #expect(unknown.error.contains("agent_action:"), "\(unknown.error)")
+        }
     }
 }

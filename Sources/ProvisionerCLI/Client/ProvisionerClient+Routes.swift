@@ -81,3 +81,30 @@ extension ProvisionerClient {
         try await send(.POST, "/admin/hosts/\(Self.segment(id))/\(blocked ? "block" : "unblock")", credential: .admin)
     }
 }
+
+extension ProvisionerClient {
+    /// `POST /admin/ops`: a benign op runs now (200); any other waits for a signature (202).
+    func requestOp(_ op: String, target: String, params: [String: String]) async throws -> Response {
+        let body = JSONValue.object([
+            ("op", .string(op)), ("target", .string(target)),
+            ("params", .object(params.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ])
+        return try await send(.POST, "/admin/ops", json: body, credential: .admin)
+    }
+
+    /// `GET /admin/ops/{op_id}`.
+    func operatorOp(_ id: String) async throws -> Response {
+        try await send(.GET, "/admin/ops/\(Self.segment(id))", credential: .admin)
+    }
+
+    /// `POST /admin/ops/{op_id}/signature` with the armored signature and the bytes it signs.
+    func submitSignature(_ id: String, signature: String, payload: String) async throws -> Response {
+        let body = JSONValue.object([("signature", .string(signature)), ("payload", .string(payload))])
+        return try await send(.POST, "/admin/ops/\(Self.segment(id))/signature", json: body, credential: .admin)
+    }
+
+    /// `GET /admin/ops.json`: the ops, newest first.
+    func operatorOps() async throws -> Response {
+        try await send(.GET, "/admin/ops.json", credential: .admin)
+    }
+}
