@@ -89,7 +89,8 @@ struct FakeXAPILifecycleTests {
         let task = try await pool.value("Async.VM.start", clone, false, false)
         #expect(try await pool.value("task.get_status", task) == "pending")
         #expect(try await pool.value("VM.get_guest_metrics", clone) == "OpaqueRef:NULL")
-        let deadline = ContinuousClock.now + .seconds(5)
+        // A generous deadline: the test suite runs in parallel on two loaded cores.
+        let deadline = ContinuousClock.now + .seconds(30)
         while try await pool.value("task.get_status", task) == "pending", ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }

@@ -11,7 +11,8 @@ struct XCPNGRetentionTests {
     }
 
     @Test func aReleaseKeepsTheVMHaltedAndTaggedUntilTheGracePassed() async throws {
-        try await withFakePool(configure: Self.keeping(1)) { backend, fake in
+        // A 5 s grace: the second release below must land inside it even on a loaded machine.
+        try await withFakePool(configure: Self.keeping(5)) { backend, fake in
             let vm = try await backend.allocate(request("keep-1"), logger: quietLogger)
             try await backend.release(vm, logger: quietLogger)
             let kept = try #require(fake.snapshot().vms.first)
