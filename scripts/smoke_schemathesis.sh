@@ -46,6 +46,8 @@ checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "403", 
 TOML
 
 # fuzz NAME [schemathesis filters...]: one bounded run against the server at $base.
+# One worker: with two, hypothesis's shared lambda-source cache (not thread-safe) was seen to raise
+# a KeyError inside schemathesis's coverage phase, an error of the tool and not of the API.
 # use_after_free is left out on purpose: a released VM stays readable by design (DESIGN.md: a
 # release keeps the allocation's record, GET /v1/vm/{id} answers 200 with state released).
 fuzz() {
@@ -55,7 +57,7 @@ fuzz() {
     timeout 600 "$schemathesis" --config-file schemathesis.toml run "$base/openapi.yaml" \
         --checks all --exclude-checks use_after_free \
         --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" --max-time "${SCHEMATHESIS_MAX_TIME:-75}" \
-        --workers 2 --seed "${SCHEMATHESIS_SEED:-$RANDOM}" --generation-database none \
+        --workers 1 --seed "${SCHEMATHESIS_SEED:-$RANDOM}" --generation-database none \
         --request-timeout 10 --no-color "$@" > "schemathesis-$name.log" 2>&1
     local code=$?
     set -e
