@@ -89,8 +89,9 @@ public enum EventRegistry {
                     + "stopped and tore nothing down."),
         ] + gateAudit
 
-    /// The reversibility gate's decisions (DESIGN.md section 11) and the pool refresh; each
-    /// detail names the op, its target, the request's credential and, once signed, the signer.
+    /// Operator actions: the reversibility gate's decisions (DESIGN.md section 11), whose details
+    /// name the op, its target, the request's credential and, once signed, the signer; the pool
+    /// refresh; and minting, blocking and unblocking hosts (section 10).
     private static let gateAudit: [EventKind] = [
         .init("gate.pending", .audit, "A rotation or destructive operator op waits for an operator's SSH signature."),
         .init(
