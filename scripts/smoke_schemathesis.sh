@@ -46,8 +46,7 @@ checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "403", 
 TOML
 
 # fuzz NAME [schemathesis filters...]: one bounded run against the server at $base.
-# One worker: with two, hypothesis's shared lambda-source cache (not thread-safe) was seen to raise
-# a KeyError inside schemathesis's coverage phase, an error of the tool and not of the API.
+# One worker: the server under test shares the machine's two cores with the fuzzer.
 # use_after_free is left out on purpose: a released VM stays readable by design (DESIGN.md: a
 # release keeps the allocation's record, GET /v1/vm/{id} answers 200 with state released).
 fuzz() {
