@@ -71,10 +71,8 @@ public final class HostHealthChecker: Service {
     public func check() async throws -> CheckReport {
         let now = now()
         var report = CheckReport()
-        let staleAfter = TimeInterval(configuration.staleAfterSeconds)
-        let downAfter = TimeInterval(configuration.downAfterSeconds)
         for host in try await store.hosts() {
-            let health = host.health(now: now, staleAfter: staleAfter, downAfter: downAfter)
+            let health = configuration.health(of: host, at: now)
             report.counts[health, default: 0] += 1
             guard health != host.announcedHealth, health != .neverReported else { continue }
             var events: [LifecycleEvent] = []

@@ -31,8 +31,14 @@ struct HostHealthLookup: Sendable {
     }
 
     private func judge(_ host: HostRecord, now: Date) -> HostHealth {
+        configuration.health(of: host, at: now)
+    }
+}
+
+extension HostsConfiguration {
+    /// `host`'s health at `now`, judged by `stale_after_s` and `down_after_s`.
+    func health(of host: HostRecord, at now: Date) -> HostHealth {
         host.health(
-            now: now, staleAfter: TimeInterval(configuration.staleAfterSeconds),
-            downAfter: TimeInterval(configuration.downAfterSeconds))
+            now: now, staleAfter: TimeInterval(staleAfterSeconds), downAfter: TimeInterval(downAfterSeconds))
     }
 }

@@ -20,10 +20,7 @@ struct StoreHostAvailability: HostAvailability {
         return Set(
             try await store.hosts().filter { host in
                 host.blocked
-                    || !host.health(
-                        now: now, staleAfter: TimeInterval(configuration.staleAfterSeconds),
-                        downAfter: TimeInterval(configuration.downAfterSeconds)
-                    ).servesNewAllocations
+                    || !configuration.health(of: host, at: now).servesNewAllocations
             }.map(\.hostID))
     }
 }

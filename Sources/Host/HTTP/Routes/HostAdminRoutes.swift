@@ -64,14 +64,7 @@ struct HostAdminRoutes {
         try adminAuth.authenticate(request)
         let hosts = try await store.hosts()
         let now = now()
-        let judged = hosts.map { host in
-            (
-                host,
-                host.health(
-                    now: now, staleAfter: TimeInterval(configuration.staleAfterSeconds),
-                    downAfter: TimeInterval(configuration.downAfterSeconds))
-            )
-        }
+        let judged = hosts.map { host in (host, configuration.health(of: host, at: now)) }
         if json {
             return JSONResponse.make(
                 .ok, .object([("hosts", .array(judged.map { HostViews.json($0.0, health: $0.1) }))]))
@@ -100,9 +93,6 @@ struct HostAdminRoutes {
         else {
             throw ProvisionerError(code: .notFound, isRetryable: false, customerMessage: "No host '\(id)'.")
         }
-        let health = host.health(
-            now: at, staleAfter: TimeInterval(configuration.staleAfterSeconds),
-            downAfter: TimeInterval(configuration.downAfterSeconds))
-        return JSONResponse.make(.ok, HostViews.json(host, health: health))
+        return JSONResponse.make(.ok, HostViews.json(host, health: configuration.health(of: host, at: at)))
     }
 }
