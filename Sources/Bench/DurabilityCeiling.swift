@@ -26,6 +26,14 @@ enum DurabilityCeiling {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         defer { try? pool.close() }
+        // GRDB sets `synchronous = NORMAL` when it turns WAL on, after `prepareDatabase` ran.
+        let level = try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+        guard level == 2 else {
+            throw BenchError("the ceiling database commits at synchronous \(level ?? -1), not FULL")
+        }
         let mode = try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         guard mode == "wal" else { throw BenchError("the ceiling database is not in WAL mode (\(mode ?? "?"))") }
 

@@ -36,7 +36,11 @@ public final class SQLiteStore: Store, CommitCounting {
                 }
             }
             do {
-                database = try DatabasePool(path: path, configuration: configuration)
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                // GRDB turns WAL on with `synchronous = NORMAL` after `prepareDatabase` ran, so the
+                // writer (the connection that commits) gets the configured level back here.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+                database = pool
             } catch {
                 throw StoreError.unavailable("cannot open the SQLite store at '\(path)': \(error)")
             }
