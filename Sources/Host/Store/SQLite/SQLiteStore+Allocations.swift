@@ -13,7 +13,7 @@ extension SQLiteStore {
     public func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
         try await writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey]
+                db, cachedSQL: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey]
             )
             .map(AllocationRecord.init(row:))
         }
@@ -23,7 +23,8 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM allocations WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id",
+                cachedSQL:
+                    "SELECT * FROM allocations WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id",
                 arguments: [userID]
             ).map(AllocationRecord.init(row:))
         }
@@ -49,7 +50,7 @@ extension SQLiteStore {
         try await writer.read { db in
             var counts: [LaunchProofStatus: Int] = [:]
             let rows = try Row.fetchAll(
-                db, sql: "SELECT state, COUNT(*) AS n FROM allocations WHERE deleted_at IS NULL GROUP BY state")
+                db, cachedSQL: "SELECT state, COUNT(*) AS n FROM allocations WHERE deleted_at IS NULL GROUP BY state")
             for row in rows {
                 let raw: String = row["state"]
                 guard let state = LaunchProofStatus(rawValue: raw) else {
@@ -66,7 +67,8 @@ extension SQLiteStore {
         audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
         try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+            else {
                 return .notFound
             }
             let current = try AllocationRecord(row: row)
@@ -91,7 +93,7 @@ extension SQLiteStore {
             let releasing = LaunchProofStatus.workableWhenReleaseRequested.map(\.rawValue)
             let ids = try String.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT id FROM allocations
                     WHERE (state IN (?, ?, ?) OR (release_requested = 1 AND state IN (?, ?, ?, ?)))
                       AND deleted_at IS NULL
@@ -103,12 +105,13 @@ extension SQLiteStore {
             var claimed: [AllocationRecord] = []
             for id in ids {
                 try db.execute(
-                    sql: """
+                    cachedSQL: """
                         UPDATE allocations SET lease_owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1
                         WHERE id = ?
                         """,
                     arguments: [owner, leaseUntil.timeIntervalSince1970, id])
-                if let row = try Row.fetchOne(db, sql: "SELECT * FROM allocations WHERE id = ?", arguments: [id]) {
+                if let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+                {
                     claimed.append(try AllocationRecord(row: row))
                 }
             }
@@ -119,7 +122,7 @@ extension SQLiteStore {
     public func renewLease(id: String, epoch: Int, until: Date) async throws -> Bool {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE allocations SET lease_expires_at = ? WHERE id = ? AND lease_epoch = ?",
+                cachedSQL: "UPDATE allocations SET lease_expires_at = ? WHERE id = ? AND lease_epoch = ?",
                 arguments: [until.timeIntervalSince1970, id, epoch])
             return db.changesCount > 0
         }
@@ -129,7 +132,7 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT * FROM allocations
                     WHERE (teardown_failures > 0 OR id IN (
                             SELECT allocation_id FROM journal WHERE finished_at IS NULL AND operation = 'teardown'))
@@ -144,7 +147,7 @@ extension SQLiteStore {
     public func releaseLeases(ownerPrefix: String) async throws -> Int {
         try await writer.write { db in
             try db.execute(
-                sql: """
+                cachedSQL: """
                     UPDATE allocations SET lease_owner = NULL, lease_expires_at = NULL
                     WHERE lease_owner IS NOT NULL AND substr(lease_owner, 1, ?) = ?
                     """,
@@ -158,26 +161,30 @@ extension SQLiteStore {
         let placeholders = Array(repeating: "?", count: states.count).joined(separator: ", ")
         return try Int.fetchOne(
             db,
-            sql: """
+            cachedSQL: """
                 SELECT COUNT(*) FROM allocations
                 WHERE user_id = ? AND price_cents > 0 AND deleted_at IS NULL AND state IN (\(placeholders))
                 """,
             arguments: StatementArguments([userID] + states)) ?? 0
     }
 
-    static func insert(_ record: AllocationRecord, _ db: Database) throws {
+    private static let insertSQL: String = {
         let columns = AllocationRecord.Columns.all
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try db.execute(
-            sql: "INSERT INTO allocations (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
-            arguments: StatementArguments(try record.databaseValues()))
+        return "INSERT INTO allocations (\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
+    }()
+
+    private static let replaceSQL: String = {
+        let assignments = AllocationRecord.Columns.all.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
+        return "UPDATE allocations SET \(assignments) WHERE id = ?"
+    }()
+
+    static func insert(_ record: AllocationRecord, _ db: Database) throws {
+        try db.execute(cachedSQL: insertSQL, arguments: StatementArguments(try record.databaseValues()))
     }
 
     static func replace(_ record: AllocationRecord, _ db: Database) throws {
-        let assignments = AllocationRecord.Columns.all.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
         let values = try record.databaseValues()
-        try db.execute(
-            sql: "UPDATE allocations SET \(assignments) WHERE id = ?",
-            arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
+        try db.execute(cachedSQL: replaceSQL, arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
     }
 }

@@ -16,7 +16,7 @@ extension SQLiteStore {
     {
         try await writer.write { db in
             let current = try Row.fetchOne(
-                db, sql: "SELECT state, lease_epoch FROM allocations WHERE id = ?", arguments: [allocationID])
+                db, cachedSQL: "SELECT state, lease_epoch FROM allocations WHERE id = ?", arguments: [allocationID])
             guard let current, current["state"] == LaunchProofStatus.provisioning.rawValue,
                 current["lease_epoch"] == attempt
             else { return nil }
@@ -34,7 +34,7 @@ extension SQLiteStore {
             return .unavailable(other)
         }
         try db.execute(
-            sql: """
+            cachedSQL: """
                 INSERT INTO resource_claims
                     (namespace, resource, allocation_id, state, note, claimed_at, updated_at, attempt)
                 VALUES (?, ?, ?, ?, NULL, ?, ?, ?)
@@ -50,7 +50,7 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchOne(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT * FROM resource_claims WHERE namespace = ? AND allocation_id = ?
                     ORDER BY state = 'assigned' DESC, updated_at DESC LIMIT 1
                     """,
@@ -71,7 +71,7 @@ extension SQLiteStore {
     ) async throws -> Bool {
         try await writer.write { db in
             try db.execute(
-                sql: """
+                cachedSQL: """
                     UPDATE resource_claims SET state = ?, note = ?, updated_at = ?
                     WHERE namespace = ? AND resource = ? AND allocation_id = ?
                     """,
@@ -87,7 +87,7 @@ extension SQLiteStore {
     {
         try await writer.write { db in
             try db.execute(
-                sql: "DELETE FROM resource_claims WHERE namespace = ? AND resource = ? AND allocation_id = ?",
+                cachedSQL: "DELETE FROM resource_claims WHERE namespace = ? AND resource = ? AND allocation_id = ?",
                 arguments: [namespace, resource, allocationID])
             guard db.changesCount > 0 else { return false }
             for event in audit { try Self.insert(event, db) }
@@ -98,7 +98,8 @@ extension SQLiteStore {
     public func resourceClaims(namespace: String) async throws -> [ResourceClaim] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM resource_claims WHERE namespace = ? ORDER BY resource", arguments: [namespace]
+                db, cachedSQL: "SELECT * FROM resource_claims WHERE namespace = ? ORDER BY resource",
+                arguments: [namespace]
             ).map(Self.resourceClaim(row:))
         }
     }
@@ -109,7 +110,7 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                cachedSQL: """
                     SELECT * FROM resource_claims WHERE namespace = ? AND state = ? AND updated_at < ?
                     ORDER BY resource
                     """,
@@ -124,7 +125,7 @@ extension SQLiteStore {
     {
         try Row.fetchOne(
             db,
-            sql: "SELECT * FROM resource_claims WHERE namespace = ? AND allocation_id = ? AND state = 'assigned'",
+            cachedSQL: "SELECT * FROM resource_claims WHERE namespace = ? AND allocation_id = ? AND state = 'assigned'",
             arguments: [namespace, allocationID]
         ).map(resourceClaim(row:))
     }
@@ -133,7 +134,7 @@ extension SQLiteStore {
         -> ResourceClaim?
     {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM resource_claims WHERE namespace = ? AND \(column) = ?",
+            db, cachedSQL: "SELECT * FROM resource_claims WHERE namespace = ? AND \(column) = ?",
             arguments: [namespace, value]
         ).map(resourceClaim(row:))
     }

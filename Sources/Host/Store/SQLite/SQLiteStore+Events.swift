@@ -27,7 +27,8 @@ extension SQLiteStore {
     public func lifecycleEvents(allocationID: String) async throws -> [LifecycleEvent] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM lifecycle_events WHERE allocation_id = ? ORDER BY id", arguments: [allocationID]
+                db, cachedSQL: "SELECT * FROM lifecycle_events WHERE allocation_id = ? ORDER BY id",
+                arguments: [allocationID]
             ).map(Self.lifecycleEvent(row:))
         }
     }
@@ -35,7 +36,7 @@ extension SQLiteStore {
     public func upsertUser(id: String, forgeID: String?, now: Date) async throws -> UserRecord {
         try await writer.write { db in
             try Self.upsertUser(id: id, forgeID: forgeID, now: now, db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
                 throw StoreError.corruptRow("users row \(id) vanished inside its own transaction")
             }
             return Self.userRecord(row: row)
@@ -44,13 +45,14 @@ extension SQLiteStore {
 
     public func user(id: String) async throws -> UserRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.userRecord(row:))
+            try Row.fetchOne(db, cachedSQL: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(
+                Self.userRecord(row:))
         }
     }
 
     static func insert(_ event: LifecycleEvent, _ db: Database) throws {
         try db.execute(
-            sql: """
+            cachedSQL: """
                 INSERT INTO lifecycle_events (at, kind, allocation_id, backend, backend_ref, detail, host_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,

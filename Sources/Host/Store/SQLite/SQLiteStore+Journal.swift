@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteStore {
     public func unfinishedJournalEntries() async throws -> [JournalEntry] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE finished_at IS NULL ORDER BY started_at")
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM journal WHERE finished_at IS NULL ORDER BY started_at")
                 .map(Self.journalEntry(row:))
         }
     }
@@ -12,7 +12,7 @@ extension SQLiteStore {
     public func journalEntries(allocationID: String) async throws -> [JournalEntry] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM journal WHERE allocation_id = ? ORDER BY started_at, rowid",
+                db, cachedSQL: "SELECT * FROM journal WHERE allocation_id = ? ORDER BY started_at, rowid",
                 arguments: [allocationID]
             ).map(Self.journalEntry(row:))
         }
@@ -27,7 +27,8 @@ extension SQLiteStore {
     public func auditEvents(allocationID: String) async throws -> [AuditEvent] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM audit_events WHERE allocation_id = ? ORDER BY id", arguments: [allocationID]
+                db, cachedSQL: "SELECT * FROM audit_events WHERE allocation_id = ? ORDER BY id",
+                arguments: [allocationID]
             ).map(Self.auditEvent(row:))
         }
     }
@@ -54,7 +55,7 @@ extension SQLiteStore {
 
     static func insert(_ entry: JournalEntry, _ db: Database) throws {
         try db.execute(
-            sql: """
+            cachedSQL: """
                 INSERT INTO journal
                     (op_id, allocation_id, backend, operation, step, started_at, finished_at, outcome, attempt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -68,7 +69,7 @@ extension SQLiteStore {
 
     static func insert(_ event: AuditEvent, _ db: Database) throws {
         try db.execute(
-            sql: """
+            cachedSQL: """
                 INSERT INTO audit_events (at, kind, allocation_id, user_id, actor, request_id, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,

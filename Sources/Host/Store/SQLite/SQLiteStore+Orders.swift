@@ -7,7 +7,7 @@ extension SQLiteStore {
             let record = order.record
             if let key = record.idempotencyKey,
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
+                    db, cachedSQL: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
             {
                 let existing = try AllocationRecord(row: row)
                 if existing.requestFingerprint == record.requestFingerprint {
@@ -41,7 +41,7 @@ extension SQLiteStore {
     /// Creates the user, or sets the forge id of an existing one when `forgeID` is not `nil`.
     static func upsertUser(id: String, forgeID: String?, now: Date, _ db: Database) throws {
         try db.execute(
-            sql: """
+            cachedSQL: """
                 INSERT INTO users (id, forge_id, created_at, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     forge_id = COALESCE(excluded.forge_id, users.forge_id),
@@ -58,7 +58,7 @@ extension SQLiteStore {
             case .begin(let entry): try insert(entry, db)
             case .finish(let opID, let outcome):
                 try db.execute(
-                    sql: """
+                    cachedSQL: """
                         UPDATE journal SET finished_at = ?, outcome = ?, step = 'finished'
                         WHERE op_id = ? AND finished_at IS NULL
                         """,

@@ -26,7 +26,7 @@ extension SQLiteStore {
             ]
         let row = try Row.fetchOne(
             db,
-            sql: """
+            cachedSQL: """
                 SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN plan = ? THEN 1 ELSE 0 END), 0) AS same_plan
                 FROM (
                     SELECT a.plan AS plan FROM allocations a WHERE \(occupies)
