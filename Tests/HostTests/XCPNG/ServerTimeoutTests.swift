@@ -53,7 +53,8 @@ struct ServerTimeoutTests {
                 + Array(repeating: "X-D: 4\r\n", count: 40)
             let closedAfter = try await Self.secondsUntilClosed(port: port, sending: dribble, every: .milliseconds(200))
             let seconds = try #require(closedAfter, "the server kept a slow-loris connection open for 20 s")
-            #expect(seconds >= 0.9)
+            // The server starts its clock at accept, a moment before `start` on a loaded machine.
+            #expect(seconds >= 0.5)
             #expect(seconds < 8)
         }
     }
@@ -74,7 +75,8 @@ struct ServerTimeoutTests {
             let closedAfter = try await Self.secondsUntilClosed(
                 port: port, sending: [head] + Array(repeating: "{", count: 80), every: .milliseconds(200))
             let seconds = try #require(closedAfter, "the server waited 20 s for a body that never finished")
-            #expect(seconds >= 0.9)
+            // The server starts its clock at accept, a moment before `start` on a loaded machine.
+            #expect(seconds >= 0.5)
             #expect(seconds < 8)
         }
     }

@@ -14,52 +14,66 @@ extension AllocationRecord {
             "dns_detail", "ssh_detail", "lease_epoch", "teardown_failures",
             "restored_from",
         ]
+
+        /// ``all`` as a select list: a row selected with it is read by position, not by name
+        /// (GRDB looks a name up case-insensitively, lowercasing it on every read).
+        static let selected = all.joined(separator: ", ")
+
+        /// Where each column sits in a row selected with ``selected``.
+        static let position = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
     }
 
+    /// Reads a row selected with ``Columns/selected``.
     init(row: Row) throws {
+        guard row.count == Columns.all.count else {
+            throw StoreError.corruptRow(
+                "an allocations row has \(row.count) columns, not the \(Columns.all.count) of Columns.selected")
+        }
+        func at(_ column: String) -> Int { Columns.position[column]! }
         func date(_ column: String) -> Date? {
-            (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
+            (row[at(column)] as Double?).map { Date(timeIntervalSince1970: $0) }
         }
         func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type) throws -> E where E.RawValue == String {
-            let raw: String = row[column]
+            let raw: String = row[at(column)]
             guard let value = E(rawValue: raw) else {
                 throw StoreError.corruptRow("allocations.\(column) has unknown value '\(raw)'")
             }
             return value
         }
         self.init(
-            id: row["id"], userID: row["user_id"],
-            plan: PlanSpec(name: row["plan"], priceCents: row["price_cents"]),
-            backend: row["backend"], isDemo: row["is_demo"], hostname: row["hostname"],
-            sshKeys: try JSONColumn.decode(row["ssh_keys"]), openPorts: try JSONColumn.decode(row["open_ports"]),
-            metadata: try JSONColumn.decode(row["metadata"]),
-            idempotencyKey: row["idempotency_key"], requestFingerprint: row["request_fingerprint"],
+            id: row[at("id")], userID: row[at("user_id")],
+            plan: PlanSpec(name: row[at("plan")], priceCents: row[at("price_cents")]),
+            backend: row[at("backend")], isDemo: row[at("is_demo")], hostname: row[at("hostname")],
+            sshKeys: try JSONColumn.decode(row[at("ssh_keys")]),
+            openPorts: try JSONColumn.decode(row[at("open_ports")]),
+            metadata: try JSONColumn.decode(row[at("metadata")]),
+            idempotencyKey: row[at("idempotency_key")], requestFingerprint: row[at("request_fingerprint")],
             now: date("created_at") ?? Date(timeIntervalSince1970: 0))
         state = try decodeEnum("state", as: LaunchProofStatus.self)
         paymentStatus = try decodeEnum("payment_status", as: PaymentStatus.self)
-        paymentReference = row["payment_reference"]
-        releaseRequested = row["release_requested"]
-        vm = try (row["vm"] as String?).map { try JSONColumn.decode($0) }
+        paymentReference = row[at("payment_reference")]
+        releaseRequested = row[at("release_requested")]
+        vm = try (row[at("vm")] as String?).map { try JSONColumn.decode($0) }
         dnsAAAA = try decodeEnum("dns_aaaa", as: CheckStatus.self)
         dnsCheckedAt = date("dns_checked_at")
         sshSmoke = try decodeEnum("ssh_smoke", as: CheckStatus.self)
         sshCheckedAt = date("ssh_checked_at")
-        customerMessage = row["customer_message"]
-        operatorMessage = row["operator_message"]
-        failureCode = row["failure_code"]
-        rollbackAvailable = row["rollback_available"]
-        leaseOwner = row["lease_owner"]
+        customerMessage = row[at("customer_message")]
+        operatorMessage = row[at("operator_message")]
+        failureCode = row[at("failure_code")]
+        rollbackAvailable = row[at("rollback_available")]
+        leaseOwner = row[at("lease_owner")]
         leaseExpiresAt = date("lease_expires_at")
-        attempts = row["attempts"]
+        attempts = row[at("attempts")]
         updatedAt = date("updated_at") ?? createdAt
         provisionedAt = date("provisioned_at")
         releasedAt = date("released_at")
         deletedAt = date("deleted_at")
-        dnsDetail = row["dns_detail"]
-        sshDetail = row["ssh_detail"]
-        leaseEpoch = row["lease_epoch"]
-        teardownFailures = row["teardown_failures"]
-        restoredFrom = row["restored_from"]
+        dnsDetail = row[at("dns_detail")]
+        sshDetail = row[at("ssh_detail")]
+        leaseEpoch = row[at("lease_epoch")]
+        teardownFailures = row[at("teardown_failures")]
+        restoredFrom = row[at("restored_from")]
     }
 
     /// The column values, in ``Columns/all`` order.
@@ -88,6 +102,13 @@ enum JSONColumn {
     }
 
     static func decode<T: Decodable>(_ text: String) throws -> T {
+        // Most orders carry no keys, ports or metadata: an empty column needs no decoder.
+        if text == "[]", let empty = T.self as? any RangeReplaceableCollection.Type {
+            return empty.init() as! T
+        }
+        if text == "{}", T.self == [String: String].self {
+            return [String: String]() as! T
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         } catch {

@@ -5,15 +5,19 @@ extension SQLiteStore {
     public func allocation(id: String) async throws -> AllocationRecord? {
         try await writer.read { db in
             // Cached: the hottest query (every status read), compiled once per connection.
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM allocations WHERE id = ?"), arguments: [id])
-                .map(AllocationRecord.init(row:))
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE id = ?"),
+                arguments: [id]
+            )
+            .map(AllocationRecord.init(row:))
         }
     }
 
     public func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
         try await writer.read { db in
             try Row.fetchOne(
-                db, cachedSQL: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [idempotencyKey]
+                db, cachedSQL: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE idempotency_key = ?",
+                arguments: [idempotencyKey]
             )
             .map(AllocationRecord.init(row:))
         }
@@ -24,7 +28,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 cachedSQL:
-                    "SELECT * FROM allocations WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id",
+                    "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id",
                 arguments: [userID]
             ).map(AllocationRecord.init(row:))
         }
@@ -39,7 +43,7 @@ extension SQLiteStore {
         filterClause.add("state", equals: filter.state?.rawValue)
         filterClause.add("backend", equals: filter.backend)
         let sql =
-            "SELECT * FROM allocations \(filterClause.whereClause) ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+            "SELECT \(AllocationRecord.Columns.selected) FROM allocations \(filterClause.whereClause) ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
         let statementArguments = filterClause.arguments(then: max(1, limit), max(0, offset))
         return try await writer.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(AllocationRecord.init(row:))
@@ -67,7 +71,10 @@ extension SQLiteStore {
         audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
     ) async throws -> TransitionOutcome {
         try await writer.write { db in
-            guard let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db, cachedSQL: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE id = ?",
+                    arguments: [id])
             else {
                 return .notFound
             }
@@ -110,7 +117,9 @@ extension SQLiteStore {
                         WHERE id = ?
                         """,
                     arguments: [owner, leaseUntil.timeIntervalSince1970, id])
-                if let row = try Row.fetchOne(db, cachedSQL: "SELECT * FROM allocations WHERE id = ?", arguments: [id])
+                if let row = try Row.fetchOne(
+                    db, cachedSQL: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE id = ?",
+                    arguments: [id])
                 {
                     claimed.append(try AllocationRecord(row: row))
                 }
@@ -133,7 +142,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 cachedSQL: """
-                    SELECT * FROM allocations
+                    SELECT \(AllocationRecord.Columns.selected) FROM allocations
                     WHERE (teardown_failures > 0 OR id IN (
                             SELECT allocation_id FROM journal WHERE finished_at IS NULL AND operation = 'teardown'))
                       AND (lease_expires_at IS NULL OR lease_expires_at < ?)

@@ -7,7 +7,9 @@ extension SQLiteStore {
             let record = order.record
             if let key = record.idempotencyKey,
                 let row = try Row.fetchOne(
-                    db, cachedSQL: "SELECT * FROM allocations WHERE idempotency_key = ?", arguments: [key])
+                    db,
+                    cachedSQL: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE idempotency_key = ?",
+                    arguments: [key])
             {
                 let existing = try AllocationRecord(row: row)
                 if existing.requestFingerprint == record.requestFingerprint {
