@@ -23,7 +23,7 @@ extension BenchReport {
         lines.append("|---|---|---|")
         for result in postgres.ceiling {
             lines.append(
-                "| durable PostgreSQL commits/s, \(result.writers) connection(s) (1 allocation-row INSERT) | "
+                "| PostgreSQL commits/s, \(result.writers) connection(s) (1 allocation-row INSERT, settings above) | "
                     + "\(f(result.commitsPerSecond)) | \(result.latency.text) |")
         }
         lines.append("")

@@ -52,7 +52,7 @@ struct ReplicaConsistency: Codable, Sendable {
             }
             result.vmsHeldTwice = try await count(
                 """
-                SELECT count(*) FROM (SELECT vm::json->>'backend_ref' FROM allocations
+                SELECT count(*) FROM (SELECT vm::json->>'backendRef' FROM allocations
                     WHERE state IN (\(holdingStates)) GROUP BY 1 HAVING count(*) > 1) AS twice
                 """)
             result.claimsWithoutHolder = try await count(
@@ -64,7 +64,7 @@ struct ReplicaConsistency: Codable, Sendable {
                 """
                 SELECT count(*) FROM allocations a WHERE a.state IN (\(holdingStates)) AND NOT EXISTS (
                     SELECT 1 FROM resource_claims c WHERE c.allocation_id = a.id AND c.state = 'assigned'
-                        AND c.resource = a.vm::json->>'backend_ref')
+                        AND c.resource = a.vm::json->>'backendRef')
                 """)
             result.problems = result.findProblems(stillInFlight: pending, settle: settle)
             return result
