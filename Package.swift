@@ -166,6 +166,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The PostgreSQL phase: its databases, its commit ceiling, the check afterwards.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Sources/Bench"
         ),

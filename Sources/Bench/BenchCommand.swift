@@ -59,6 +59,10 @@ struct BenchCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(final).write(to: URL(fileURLWithPath: output))
         print("results: \(output) (\(String(format: "%.0f", elapsed.seconds)) s)")
+        if let problems = final.postgresReplicas?.consistency.problems, !problems.isEmpty {
+            throw BenchError(
+                "PostgreSQL replicas left the database inconsistent:\n- " + problems.joined(separator: "\n- "))
+        }
         if quick {
             let problems = final.sanityProblems()
             guard problems.isEmpty else {

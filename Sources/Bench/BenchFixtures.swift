@@ -70,7 +70,7 @@ enum BenchFixtures {
             """, name: name, in: directory)
     }
 
-    private static func write(_ provisioner: String, name: String, in directory: URL) throws -> String {
+    static func write(_ provisioner: String, name: String, in directory: URL) throws -> String {
         let path = directory.appendingPathComponent("\(name).yaml").path
         let yaml = """
             server: { host: 127.0.0.1, port: 0 }

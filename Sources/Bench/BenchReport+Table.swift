@@ -31,6 +31,7 @@ extension BenchReport {
                     + "\(cycle.timeToProvisioned.text) | \(cycle.release.text) | \(cycle.frameworkOverhead.text) | "
                     + "\(cycle.errors) |")
         }
+        lines.append(contentsOf: postgresReplicasLines())
         lines.append("")
         lines.append(
             "| store commits (counted by the server's store) | store transactions per cycle | "

@@ -37,6 +37,8 @@ struct BenchReport: Codable, Sendable {
         longestAllocationWithoutRefreshMs: 0)
     var memory = Memory()
     var targets: [Target] = []
+    /// The cycles on PostgreSQL with two replicas (or why they were skipped).
+    var postgresReplicas: PostgresReplicasResult?
 
     var ceilingCommitsPerSecond: Double { durabilityCeiling.map(\.commitsPerSecond).max() ?? 0 }
 
@@ -134,6 +136,7 @@ struct BenchReport: Codable, Sendable {
         }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
+        problems += postgresSanityProblems()
         return problems
     }
 

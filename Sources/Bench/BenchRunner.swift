@@ -85,6 +85,11 @@ struct BenchRunner {
         await poolClient.shutdown()
         await poolServer.stop()
 
+        // 3b. The same pool cycles on PostgreSQL, two replicas (skipped, saying why, without a server).
+        report.postgresReplicas = try await PostgresReplicas.measure(
+            binary: binary, directory: directory, plan: plan, poolFile: poolFile,
+            backendAllocateMedian: report.poolAllocationCost.last?.allocate.p50 ?? 0, log: log)
+
         // 4. The real server, simulated backend with zero delay.
         let simConfig = try BenchFixtures.simulatedConfig(
             store: directory.appendingPathComponent("sim-server.sqlite").path, in: directory, name: "sim-server")

@@ -7,6 +7,8 @@ import NIOHTTP1
 struct LoadClient: Sendable {
     let http: HTTPClient
     let baseURL: String
+    /// When set, requests take turns across these servers instead of going to `baseURL`.
+    var rotation: ReplicaRotation?
 
     static func make(baseURL: String, connections: Int) -> LoadClient {
         var configuration = HTTPClient.Configuration()
@@ -25,7 +27,7 @@ struct LoadClient: Sendable {
     func send(_ method: HTTPMethod, _ path: String, body: String? = nil, service: Bool = false) async throws
         -> (status: Int, body: String)
     {
-        var request = HTTPClientRequest(url: baseURL + path)
+        var request = HTTPClientRequest(url: (rotation?.next() ?? baseURL) + path)
         request.method = method
         if service { request.headers.add(name: "Authorization", value: "Bearer \(BenchFixtures.serviceToken)") }
         if let body {
