@@ -25,6 +25,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Where to put stores and configs (default: a new temp directory, removed afterwards).")
     var workDirectory: String?
 
+    @Option(help: "Run one group of phases only: pool-catalog (refreshPool under allocations, pool server idle RSS).")
+    var only: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -46,6 +49,12 @@ struct BenchCommand: AsyncParsableCommand {
         defer { if workDirectory == nil { try? FileManager.default.removeItem(at: directory) } }
 
         let plan = BenchPlan(quick: quick, phaseSeconds: phaseSeconds)
+        if let only {
+            guard only == "pool-catalog" else { throw BenchError("unknown --only '\(only)'; expected pool-catalog") }
+            var runner = BenchRunner(binary: binary, directory: directory, plan: plan)
+            print(try await runner.runPoolCatalog().poolCatalogTable)
+            return
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var runner = BenchRunner(binary: binary, directory: directory, plan: plan)

@@ -30,6 +30,7 @@ struct PoolCatalogJSONTests {
         (#"[{"id":""}]"#, "pool[0].id", "non-empty"),
         (#"{"vms": []}"#, "pool", "unknown key 'vms'"),
         (#"[{"id":"a"}"#, "pool", "not valid JSON"),
+        (#"[{"id":"a","ssh_port":022}]"#, "pool", "not valid JSON"),
         (#""a string""#, "pool", "expected a list of VMs"),
     ])
     func refusesABadPoolNamingTheEntryAndField(json: String, location: String, message: String) {
@@ -61,6 +62,41 @@ struct PoolCatalogJSONTests {
 
     @Test func encodingRoundTrips() throws {
         let vms = [PoolVM(id: "a", cockpitURL: "https://a/x", plans: ["p"]), PoolVM(id: "b", status: .maintenance)]
+        #expect(try PoolCatalogJSON.decode(Data(PoolCatalogJSON.encode(vms).utf8)) == vms)
+    }
+}
+
+/// `decode` reads well-formed pools with a direct parser and falls back to `JSONDecoder` for
+/// anything unusual: both give the same VMs.
+struct PoolCatalogDirectParserTests {
+    @Test(arguments: [
+        #"[]"#,
+        #" { "pool" : [ ] } "#,
+        #"[{"id":"a"}]"#,
+        "[\n  {\"id\" : \"a\", \"ipv6\": \"2001:db8::1\", \"tags\": [], \"plans\": [\"p\", \"q\"]},\r\n\t{\"id\":\"b\"}\n]",
+        #"[{"id":"esc\"aped\\back\/slash","name":"é漢😀\n\t\r\b\f","ssh_port":22,"status":"maintenance","host":"h1"}]"#,
+        #"[{"id":"uni\u00e9code"}]"#,
+        #"[{"id":"a","name":null}]"#,
+        #"[{"ssh_host":"s","id":"late-id","cockpit_url":"https://x/","ipv4":"192.0.2.1"}]"#,
+    ])
+    func theDirectParserReadsWhatJSONDecoderReads(json: String) throws {
+        let data = Data(json.utf8)
+        let expected: [PoolVM]
+        if data.first(where: { $0 != 0x20 }) == UInt8(ascii: "{") {
+            expected = try JSONDecoder().decode([String: [PoolVM]].self, from: data)["pool"] ?? []
+        } else {
+            expected = try JSONDecoder().decode([PoolVM].self, from: data)
+        }
+        #expect(try PoolCatalogJSON.decode(data) == expected)
+    }
+
+    @Test func aLargePoolRoundTrips() throws {
+        let vms = (0..<5_000).map {
+            PoolVM(
+                id: "vm-\($0)", ipv6: "2001:db8::\(String($0, radix: 16))", sshPort: $0 % 2 == 0 ? nil : 2200,
+                plans: $0 % 3 == 0 ? nil : ["small"], tags: ["t\($0 % 7)"],
+                status: $0 % 5 == 0 ? .maintenance : .available)
+        }
         #expect(try PoolCatalogJSON.decode(Data(PoolCatalogJSON.encode(vms).utf8)) == vms)
     }
 }

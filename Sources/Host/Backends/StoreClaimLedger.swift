@@ -92,7 +92,7 @@ public struct StoreClaimLedger: ClaimLedger {
 }
 
 /// The Host's ``CatalogStore``: one backend's catalog in the store, shared by every replica.
-public struct StoreCatalogStore: CatalogStore {
+public struct StoreCatalogStore: CatalogPartStore {
     public let store: any Store
     public let namespace: String
 
@@ -112,6 +112,16 @@ public struct StoreCatalogStore: CatalogStore {
     public func load() async throws -> StoredCatalog? { try await store.catalog(namespace: namespace) }
 
     public func generation() async throws -> Int64? { try await store.catalogGeneration(namespace: namespace) }
+
+    public func writeParts(_ payloads: [String]) async throws -> [Int64] {
+        try await store.writeCatalogParts(namespace: namespace, payloads: payloads)
+    }
+
+    public func publish(parts: [Int64], seed: Bool) async throws -> CatalogPublishOutcome {
+        try await store.publishCatalog(namespace: namespace, parts: parts, seed: seed, now: Date())
+    }
+
+    public func loadParts() async throws -> StoredCatalogParts? { try await store.catalogParts(namespace: namespace) }
 }
 
 /// The ledger `check-config` hands plugins: it opens no store, so any use fails loudly.

@@ -163,6 +163,13 @@ public protocol Store: HostStore, OperatorOpStore {
     func catalog(namespace: String) async throws -> StoredCatalog?
     /// The generation of a namespace's catalog, if one was saved.
     func catalogGeneration(namespace: String) async throws -> Int64?
+    /// Stores parts of a catalog not published yet, in one transaction; returns their ids in order.
+    func writeCatalogParts(namespace: String, payloads: [String]) async throws -> [Int64]
+    /// Makes `parts` the namespace's catalog in one transaction (``CatalogPartStore/publish(parts:seed:)``).
+    func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
+        -> CatalogPublishOutcome
+    /// The namespace's catalog as last published, in parts (one part, id 0, when it was saved whole).
+    func catalogParts(namespace: String) async throws -> StoredCatalogParts?
 
     /// What ``insertOrder(_:maxActivePaid:reservation:audit:)`` would count for an order of `plan`
     /// by `userID` now, read only (a dry run writes nothing): the user's active paid VMs and, with

@@ -13,49 +13,61 @@ extension PoolAssignmentProvisioner {
     /// - Throws: ``PoolCatalogError`` for a bad pool (nothing changes), or ``ProvisionerError``
     ///   `backend_unavailable` when the catalog cannot be saved.
     public func refreshPool(_ vms: [PoolVM], logger: Logger) async throws -> (previousSize: Int, newSize: Int) {
-        let validated = try vms.validated()
+        let index = try vms.validatedIndex()
         refreshesInFlight.withLock { $0 += 1 }
         defer { refreshesInFlight.withLock { $0 -= 1 } }
-        let generation: Int64
-        if let catalogStore {
-            let payload = PoolCatalogJSON.encode(validated)
+        // Packed and indexed before anything is stored; the generation is set once it is known.
+        let prepared = PoolSnapshot(generation: 0, vms: vms, index: index)
+        let next: PoolSnapshot
+        if let partStore = catalogStore as? any CatalogPartStore {
+            // Only the parts whose VMs changed are written, in short transactions, then published
+            // in one small commit: allocations' claim commits never wait behind a whole catalog.
+            let outcome: PoolCatalogParts.Outcome
             do {
-                generation = try await catalogStore.save(payload)
+                outcome = try await PoolCatalogParts.store(prepared, previous: snapshot, in: partStore, seed: false)
+            } catch {
+                throw ProvisionerError.backendUnavailable("cannot save the pool catalog: \(error)")
+            }
+            guard case .published(let generation, let layout) = outcome else {
+                throw ProvisionerError.backendUnavailable("cannot save the pool catalog: the store did not publish it")
+            }
+            next = prepared.stored(as: generation, layout: layout)
+        } else if let catalogStore {
+            let payload = PoolCatalogJSON.encode(vms)
+            do {
+                next = prepared.stored(as: try await catalogStore.save(payload), layout: nil)
             } catch {
                 throw ProvisionerError.backendUnavailable("cannot save the pool catalog: \(error)")
             }
         } else {
-            generation = snapshot.generation + 1
+            next = prepared.stored(as: snapshot.generation + 1, layout: nil)
         }
-        // The new free list is built before the swap, so allocations after it find one ready
-        // instead of each rebuilding it from the ledger.
-        let next = PoolSnapshot(generation: generation, vms: validated)
+        // The new free list is built before the swap and installed with it, so allocations after
+        // it find one ready instead of each rebuilding it from the ledger.
         let claimed = Set(try await withLedger({ try await $0.claims() }).map(\.resource))
-        let list = PoolFreeList(snapshot: next, claimed: claimed)
-        let sizes = install(next)
-        freeList.withLock { if $0.generation < generation { $0 = list } }
+        let sizes = install(next, freeList: PoolFreeList(snapshot: next, claimed: claimed))
         logger.info(
             "pool refreshed",
             metadata: [
-                "pool.generation": "\(generation)", "pool.previous_size": "\(sizes.previousSize)",
+                "pool.generation": "\(next.generation)", "pool.previous_size": "\(sizes.previousSize)",
                 "pool.size": "\(sizes.newSize)",
             ])
         return sizes
     }
 
-    /// Swaps in `vms` as `generation` unless a newer generation is already installed.
+    /// Swaps in `next`, and `list` as its free list, unless a newer generation is already installed.
+    /// Both change under the free list's lock, so no allocation sees the new pool with the old list.
     @discardableResult
-    func install(_ vms: [PoolVM], generation: Int64) -> (previousSize: Int, newSize: Int) {
-        install(PoolSnapshot(generation: generation, vms: vms))  // built outside the lock
-    }
-
-    /// Swaps in `next` unless a newer generation is already installed.
-    @discardableResult
-    func install(_ next: PoolSnapshot) -> (previousSize: Int, newSize: Int) {
-        pool.withWriteLock { current in
-            let previousSize = current.count
-            guard next.generation > current.generation else { return (previousSize, current.count) }
-            current = next
+    func install(_ next: PoolSnapshot, freeList list: PoolFreeList? = nil) -> (previousSize: Int, newSize: Int) {
+        freeList.withLock { free in
+            let (previousSize, installed) = pool.withWriteLock { current in
+                let previousSize = current.count
+                guard next.generation > current.generation else { return (previousSize, false) }
+                current = next
+                return (previousSize, true)
+            }
+            guard installed else { return (previousSize, snapshot.count) }
+            if let list { free = list }
             return (previousSize, next.count)
         }
     }
@@ -69,10 +81,21 @@ extension PoolAssignmentProvisioner {
                 // First start on this store: the config source becomes generation 1, unless a
                 // refresh or another replica got there first (then theirs is loaded below).
                 let current = snapshot
+                if let partStore = catalogStore as? any CatalogPartStore {
+                    guard
+                        case .published(let generation, let layout) = try await PoolCatalogParts.store(
+                            current, previous: nil, in: partStore, seed: true)
+                    else { return try await syncCatalogIfNeeded(logger: logger) }
+                    install(current.stored(as: generation, layout: layout))
+                    logger.info(
+                        "pool catalog stored from the config source",
+                        metadata: ["pool.generation": "\(generation)", "pool.size": "\(current.count)"])
+                    return
+                }
                 let payload = PoolCatalogJSON.encode(current.vms)
                 let seeded = try await catalogStore.seed(payload)
                 if seeded.payload == payload {
-                    install(current.vms, generation: seeded.generation)
+                    install(current.stored(as: seeded.generation, layout: nil))
                     logger.info(
                         "pool catalog stored from the config source",
                         metadata: ["pool.generation": "\(seeded.generation)", "pool.size": "\(current.count)"])
@@ -88,17 +111,25 @@ extension PoolAssignmentProvisioner {
                 // is what it is, is loaded by the first allocation after the refresh.
                 return
             }
-            guard let catalog = try await catalogStore.load() else { return }
-            let vms = try PoolCatalogJSON.decode(Data(catalog.payload.utf8))
-            install(vms, generation: catalog.generation)
+            let loaded: PoolSnapshot
+            if let partStore = catalogStore as? any CatalogPartStore {
+                guard let catalog = try await PoolCatalogParts.load(from: partStore) else { return }
+                loaded = PoolSnapshot(
+                    generation: catalog.generation, vms: catalog.vms, index: catalog.index, layout: catalog.layout)
+            } else {
+                guard let catalog = try await catalogStore.load() else { return }
+                loaded = PoolSnapshot(
+                    generation: catalog.generation, vms: try PoolCatalogJSON.decode(Data(catalog.payload.utf8)))
+            }
+            install(loaded)
             if local == 0 {
                 logger.info(
                     "pool loaded from the stored catalog (it wins over the config source after a refresh)",
-                    metadata: ["pool.generation": "\(catalog.generation)", "pool.size": "\(vms.count)"])
+                    metadata: ["pool.generation": "\(loaded.generation)", "pool.size": "\(loaded.count)"])
             } else {
                 logger.info(
                     "pool reloaded: another replica refreshed it",
-                    metadata: ["pool.generation": "\(catalog.generation)", "pool.size": "\(vms.count)"])
+                    metadata: ["pool.generation": "\(loaded.generation)", "pool.size": "\(loaded.count)"])
             }
         } catch let error as ProvisionerError {
             throw error

@@ -73,7 +73,7 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     var snapshot: PoolSnapshot { pool.withReadLock { $0 } }
 
     /// The VMs of the current pool, in the operator's order.
-    public var currentPool: [PoolVM] { snapshot.vms }
+    public var currentPool: [PoolVM] { Array(snapshot.vms) }
 
     /// Assigns a free VM serving the plan, or returns the one this allocation already holds.
     ///

@@ -6,6 +6,10 @@ public enum PoolCatalogJSON {
     ///
     /// - Throws: ``PoolCatalogError`` naming the entry and field that are wrong.
     public static func decode(_ data: Data) throws(PoolCatalogError) -> [PoolVM] {
+        if let vms = data.withUnsafeBytes({ PoolCatalogParser.parse($0.assumingMemoryBound(to: UInt8.self)) }) {
+            return try vms.validated()
+        }
+        // Not plainly well-formed: `JSONDecoder` accepts it or says what is wrong, and where.
         let vms: [PoolVM]
         do {
             let decoder = JSONDecoder()

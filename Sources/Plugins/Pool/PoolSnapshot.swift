@@ -3,9 +3,12 @@
 struct PoolSnapshot: Sendable {
     /// The catalog generation this snapshot came from (0: the config source, not yet stored).
     let generation: Int64
-    /// The VMs, in the order the operator listed them.
-    let vms: [PoolVM]
-    private let positions: [String: Int]
+    /// The VMs, in the order the operator listed them (packed: ``PoolVMTable``).
+    let vms: PoolVMTable
+    private let index: PoolIDIndex
+    /// Which stored catalog part holds which VMs, when the catalog was stored in parts (a refresh
+    /// rewrites only the parts whose VMs changed).
+    let layout: PoolCatalogLayout?
     /// How many VMs are `available`.
     let availableCount: Int
     /// How many `available` VMs serve every plan (list no `plans`).
@@ -13,32 +16,43 @@ struct PoolSnapshot: Sendable {
     /// How many `available` VMs that list their plans serve each plan.
     private let availableByPlan: [String: Int]
 
-    init(generation: Int64, vms: [PoolVM]) {
+    /// A snapshot of `vms`; `index` is theirs when the caller built it already (validation does).
+    init(generation: Int64, vms: [PoolVM], index: PoolIDIndex? = nil, layout: PoolCatalogLayout? = nil) {
+        let table = PoolVMTable(vms)
+        self.init(generation: generation, table: table, index: index ?? PoolIDIndex(table), layout: layout)
+    }
+
+    private init(generation: Int64, table: PoolVMTable, index: PoolIDIndex, layout: PoolCatalogLayout?) {
         self.generation = generation
-        self.vms = vms
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(vms.count)
+        self.vms = table
+        self.index = index
+        self.layout = layout
         var availableCount = 0
         var availableForEveryPlan = 0
         var availableByPlan: [String: Int] = [:]
-        for (index, vm) in vms.enumerated() {
-            positions[vm.id] = index
-            guard vm.status == .available else { continue }
+        for position in table.indices where table.isAvailable(at: position) {
             availableCount += 1
-            guard let plans = vm.plans else {
+            guard table.listsPlans(at: position), let plans = table[position].plans else {
                 availableForEveryPlan += 1
                 continue
             }
             for plan in Set(plans) { availableByPlan[plan, default: 0] += 1 }
         }
-        self.positions = positions
         self.availableCount = availableCount
         self.availableForEveryPlan = availableForEveryPlan
         self.availableByPlan = availableByPlan
     }
 
+    /// The same VMs as `generation`, stored with `layout`.
+    func stored(as generation: Int64, layout: PoolCatalogLayout?) -> PoolSnapshot {
+        PoolSnapshot(generation: generation, table: vms, index: index, layout: layout)
+    }
+
     /// The VM with `id`, if it is in this pool.
-    func vm(_ id: String) -> PoolVM? { positions[id].map { vms[$0] } }
+    func vm(_ id: String) -> PoolVM? { position(of: id).map { vms[$0] } }
+
+    /// Where the VM with `id` is in ``vms``, if it is in this pool.
+    func position(of id: String) -> Int? { index.position(of: id, in: vms) }
 
     /// How many `available` VMs serve `plan`, held or free.
     func availableCount(servingPlan plan: String) -> Int {

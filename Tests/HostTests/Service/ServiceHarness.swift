@@ -244,6 +244,17 @@ struct FinalizeFailingStore: Store {
     func catalogGeneration(namespace: String) async throws -> Int64? {
         try await base.catalogGeneration(namespace: namespace)
     }
+    func writeCatalogParts(namespace: String, payloads: [String]) async throws -> [Int64] {
+        try await base.writeCatalogParts(namespace: namespace, payloads: payloads)
+    }
+    func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
+        -> CatalogPublishOutcome
+    {
+        try await base.publishCatalog(namespace: namespace, parts: parts, seed: seed, now: now)
+    }
+    func catalogParts(namespace: String) async throws -> StoredCatalogParts? {
+        try await base.catalogParts(namespace: namespace)
+    }
 
     func admissionCounts(userID: String, plan: String, reservation: ReservationLimit?) async throws
         -> AdmissionCounts

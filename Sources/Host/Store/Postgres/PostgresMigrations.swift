@@ -279,6 +279,22 @@ enum PostgresMigrations {
         Migration(
             version: 6, name: "restored allocations",
             statements: ["ALTER TABLE allocations ADD COLUMN IF NOT EXISTS restored_from text"]),
+        Migration(
+            version: 7, name: "catalogs stored in parts",
+            statements: [
+                """
+                CREATE TABLE IF NOT EXISTS backend_catalog_parts (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    namespace text NOT NULL,
+                    payload text NOT NULL
+                )
+                """,
+                """
+                CREATE INDEX IF NOT EXISTS backend_catalog_parts_namespace
+                    ON backend_catalog_parts(namespace, id)
+                """,
+                "ALTER TABLE backend_catalogs ADD COLUMN IF NOT EXISTS parts text",
+            ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

@@ -16,7 +16,7 @@ extension PostgresStore {
                 VALUES (\(namespace), 1, \(payload), \(now.timeIntervalSince1970))
                 ON CONFLICT (namespace) DO UPDATE SET
                     generation = backend_catalogs.generation + 1, payload = excluded.payload,
-                    saved_at = excluded.saved_at
+                    saved_at = excluded.saved_at, parts = NULL
                 RETURNING generation
                 """, logger: logger)
             guard let generation = try rows.first?.decode(Int64.self) else {

@@ -260,6 +260,21 @@ enum Migrations {
             // The allocation a restore (POST /admin/vm/{id}/restore) was made from.
             try db.execute(sql: "ALTER TABLE allocations ADD COLUMN restored_from TEXT")
         }
+        migrator.registerMigration("v10: catalogs stored in parts") { db in
+            // A catalog in parts (`parts`: their ids in order; NULL: `payload` holds it whole), so a
+            // refresh writes only the parts that changed, in short transactions, and publishes them
+            // in one small commit. AUTOINCREMENT: a part id is never reused.
+            try db.execute(
+                sql: """
+                    CREATE TABLE backend_catalog_parts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        namespace TEXT NOT NULL,
+                        payload TEXT NOT NULL
+                    );
+                    CREATE INDEX backend_catalog_parts_namespace ON backend_catalog_parts(namespace, id);
+                    ALTER TABLE backend_catalogs ADD COLUMN parts TEXT;
+                    """)
+        }
         return migrator
     }
 }

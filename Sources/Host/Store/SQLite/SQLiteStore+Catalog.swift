@@ -13,7 +13,8 @@ extension SQLiteStore {
                 sql: """
                     INSERT INTO backend_catalogs (namespace, generation, payload, saved_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(namespace) DO UPDATE SET
-                        generation = excluded.generation, payload = excluded.payload, saved_at = excluded.saved_at
+                        generation = excluded.generation, payload = excluded.payload, saved_at = excluded.saved_at,
+                        parts = NULL
                     """,
                 arguments: [namespace, next, payload, now.timeIntervalSince1970])
             return next

@@ -1,0 +1,153 @@
+/// The pool's VMs packed into one byte buffer, read back as ``PoolVM`` values on access.
+///
+/// A `PoolVM` is 152 bytes plus a heap allocation for each string over 15 bytes; a pool of
+/// 100,000 VMs held as `[PoolVM]` costs ~20 MB. Packed, a VM costs its text plus a few bytes
+/// (~40 bytes for an id and an IPv6 address), and the whole pool is two allocations. Each VM is
+/// written the same way every time, so two runs of VMs are equal exactly when their bytes are
+/// (a refresh compares parts of the catalog that way).
+///
+/// A VM's bytes: two flag bytes (which optional fields are present; maintenance; tags), the id,
+/// then each present field in declaration order. Strings are a LEB128 length and UTF-8 bytes.
+struct PoolVMTable: Sendable, RandomAccessCollection {
+    private var bytes: [UInt8] = []
+    /// Where each VM starts in ``bytes``, and one past the last.
+    private var starts: [UInt32] = [0]
+
+    init(_ vms: some Collection<PoolVM>) {
+        starts.reserveCapacity(vms.count + 1)
+        bytes.reserveCapacity(vms.count * 32)
+        for vm in vms { append(vm) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { starts.count - 1 }
+
+    subscript(position: Int) -> PoolVM {
+        var reader = Reader(bytes: bytes, at: Int(starts[position]))
+        return reader.vm()
+    }
+
+    /// The bytes of the VMs in `range`: equal for two ranges exactly when their VMs are.
+    func encoded(_ range: Range<Int>) -> ArraySlice<UInt8> {
+        bytes[Int(starts[range.lowerBound])..<Int(starts[range.upperBound])]
+    }
+
+    /// Whether the VM at `position` is `available`, without reading the rest of it.
+    func isAvailable(at position: Int) -> Bool { bytes[Int(starts[position]) + 1] & Flags.maintenance == 0 }
+
+    /// Whether the VM at `position` lists the plans it serves.
+    func listsPlans(at position: Int) -> Bool { bytes[Int(starts[position])] & Flags.plans != 0 }
+
+    /// The id of the VM at `position`, as UTF-8 bytes.
+    func idBytes(at position: Int) -> ArraySlice<UInt8> {
+        var reader = Reader(bytes: bytes, at: Int(starts[position]) + 2)
+        return reader.stringBytes()
+    }
+
+    /// The id of the VM at `position`.
+    func id(at position: Int) -> String { String(decoding: idBytes(at: position), as: UTF8.self) }
+
+    private mutating func append(_ vm: PoolVM) {
+        var first: UInt8 = 0
+        if vm.name != nil { first |= Flags.name }
+        if vm.ipv4 != nil { first |= Flags.ipv4 }
+        if vm.ipv6 != nil { first |= Flags.ipv6 }
+        if vm.sshHost != nil { first |= Flags.sshHost }
+        if vm.sshPort != nil { first |= Flags.sshPort }
+        if vm.cockpitURL != nil { first |= Flags.cockpitURL }
+        if vm.plans != nil { first |= Flags.plans }
+        if vm.host != nil { first |= Flags.host }
+        var second: UInt8 = 0
+        if vm.status == .maintenance { second |= Flags.maintenance }
+        if !vm.tags.isEmpty { second |= Flags.tags }
+        bytes.append(first)
+        bytes.append(second)
+        appendString(vm.id)
+        for text in [vm.name, vm.ipv4, vm.ipv6, vm.sshHost] { if let text { appendString(text) } }
+        if let sshPort = vm.sshPort { appendNumber(UInt64(bitPattern: Int64(sshPort))) }
+        if let cockpitURL = vm.cockpitURL { appendString(cockpitURL) }
+        if let plans = vm.plans { appendStrings(plans) }
+        if let host = vm.host { appendString(host) }
+        if !vm.tags.isEmpty { appendStrings(vm.tags) }
+        starts.append(UInt32(bytes.count))
+    }
+
+    private mutating func appendNumber(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    private mutating func appendString(_ text: String) {
+        appendNumber(UInt64(text.utf8.count))
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private mutating func appendStrings(_ texts: [String]) {
+        appendNumber(UInt64(texts.count))
+        for text in texts { appendString(text) }
+    }
+
+    private enum Flags {
+        static let name: UInt8 = 1
+        static let ipv4: UInt8 = 2
+        static let ipv6: UInt8 = 4
+        static let sshHost: UInt8 = 8
+        static let sshPort: UInt8 = 16
+        static let cockpitURL: UInt8 = 32
+        static let plans: UInt8 = 64
+        static let host: UInt8 = 128
+        // The second byte.
+        static let maintenance: UInt8 = 1
+        static let tags: UInt8 = 2
+    }
+
+    /// Reads one VM back.
+    private struct Reader {
+        let bytes: [UInt8]
+        var at: Int
+
+        mutating func vm() -> PoolVM {
+            let first = bytes[at]
+            let second = bytes[at + 1]
+            at += 2
+            var vm = PoolVM(id: string())
+            if first & Flags.name != 0 { vm.name = string() }
+            if first & Flags.ipv4 != 0 { vm.ipv4 = string() }
+            if first & Flags.ipv6 != 0 { vm.ipv6 = string() }
+            if first & Flags.sshHost != 0 { vm.sshHost = string() }
+            if first & Flags.sshPort != 0 { vm.sshPort = Int(Int64(bitPattern: number())) }
+            if first & Flags.cockpitURL != 0 { vm.cockpitURL = string() }
+            if first & Flags.plans != 0 { vm.plans = strings() }
+            if first & Flags.host != 0 { vm.host = string() }
+            if second & Flags.tags != 0 { vm.tags = strings() }
+            if second & Flags.maintenance != 0 { vm.status = .maintenance }
+            return vm
+        }
+
+        mutating func number() -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = bytes[at]
+                at += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+
+        mutating func stringBytes() -> ArraySlice<UInt8> {
+            let count = Int(number())
+            defer { at += count }
+            return bytes[at..<(at + count)]
+        }
+
+        mutating func string() -> String { String(decoding: stringBytes(), as: UTF8.self) }
+
+        mutating func strings() -> [String] { (0..<Int(number())).map { _ in string() } }
+    }
+}
