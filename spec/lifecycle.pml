@@ -42,7 +42,11 @@
  *   Also asserted: lease_epoch stays below MAXEP (the budgets bound the model).
  *
  * Abstractions and what is left out
- *   - Claiming a paid row and journal begin are one commit here. Renewal is not a
+ *   - Claiming a paid row and journal begin are one commit here; so is a payment
+ *     handed straight to a worker (the code's hand-off: paid, claimed and begun in
+ *     one commit), which is the Customer's pay step followed at once by WCLAIM.
+ *     The pool's release of a delivered VM commits in the same transaction as
+ *     `released` (its ledger write rides in that commit). Renewal is not a
  *     step: the holder's "could not renew" is the guard !(epoch ours && lease not
  *     lapsed), after which it cancels; lease expiry is an environment event.
  *   - A crashed process restarts at once and its leases become claimable (taken
@@ -415,22 +419,20 @@ teardown:  /* tearDown(attempt): the backend call, then close the journal entry 
   WCRASH
   fi;
 
-release:  /* an acknowledged release: releasing + journal, backend release, released */
+release:  /* an acknowledged release: releasing + journal; then the pool's release and
+           * released in ONE commit (ReleasePreparing: the backend prepares its ledger
+           * write, the Host commits it with released, conditional on the epoch) */
   if
   :: atomic { FENCED(a, e) -> undeliver(a); st[a] = RELEASING; jr[a] = J_REL; vm[a] = NOVM }
   :: atomic { !FENCED(a, e) -> wforget() }; goto idle
   WCRASH
   fi;
   if
-  :: atomic { backend_release_all(a) }
+  :: atomic { FENCED(a, e) -> backend_release_all(a); st[a] = RELEASED; jr[a] = J_NONE;
+       tdp[a] = false; tdvm[a] = NOVM; tdtag[a] = 0; free_lease(a); wforget() }; goto idle
   :: atomic { fails > 0 -> fails--;                             /* retried by the next claim */
        if :: FENCED(a, e) -> free_lease(a) :: else -> skip fi; wforget() }; goto idle
-  WCRASH
-  fi;
-  if
-  :: atomic { FENCED(a, e) -> st[a] = RELEASED; jr[a] = J_NONE;
-       tdp[a] = false; tdvm[a] = NOVM; tdtag[a] = 0; free_lease(a); wforget() }; goto idle
-  :: atomic { !FENCED(a, e) -> wforget() }; goto idle
+  :: atomic { !FENCED(a, e) -> wforget() }; goto idle          /* lease_lost: the write is refused too */
   WCRASH
   fi
 }

@@ -77,6 +77,7 @@ enum BenchFixtures {
             \(provisioner)
             plans:
               trial: { vcpus: 1, memory_mib: 512, disk_gib: 5, price_cents: 0 }
+              paid: { vcpus: 1, memory_mib: 512, disk_gib: 5, price_cents: 100 }
             limits: { max_paid_vms_per_user: 3 }
             launch_proof: { dns_aaaa: { enabled: false }, ssh_smoke: { enabled: false } }
 

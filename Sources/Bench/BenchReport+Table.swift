@@ -41,6 +41,13 @@ extension BenchReport {
             lines.append(
                 "| \(budget.backend), \(budget.cycles) sequential cycles: create -> provisioned / release | "
                     + "\(f(budget.createTransactions, 2)) / \(f(budget.releaseTransactions, 2)) | |")
+            if let order = budget.paidOrderTransactions, let create = budget.paidCreateTransactions,
+                let release = budget.paidReleaseTransactions
+            {
+                lines.append(
+                    "| \(budget.backend), \(budget.cycles) sequential paid cycles: order / pay -> provisioned / "
+                        + "release | \(f(order, 2)) / \(f(create, 2)) / \(f(release, 2)) | |")
+            }
         }
         for cycle in cycles {
             lines.append(

@@ -77,6 +77,13 @@ struct BenchReport: Codable, Sendable {
                         name: "store transactions per release (\(budget.backend), counted by the store)",
                         measured: budget.releaseTransactions, limit: 2, atMost: true),
                 ]
+                    + (budget.paidCreateTransactions.map {
+                        [
+                            Target(
+                                name: "store transactions per pay -> provisioned (\(budget.backend), paid order)",
+                                measured: $0, limit: 3, atMost: true)
+                        ]
+                    } ?? [])
             } + [
                 Target(
                     name: "pool cycles/s at 64 clients / at 16",

@@ -10,6 +10,11 @@ struct CommitBudgetResult: Codable, Sendable {
     var createTransactions: Double
     /// Transactions per cycle of the release (target <= 2).
     var releaseTransactions: Double
+    /// A paid order's cycle: the order (`payment_required`), then pay -> `provisioned` (target
+    /// <= 3), then its release; `nil` when not measured.
+    var paidOrderTransactions: Double?
+    var paidCreateTransactions: Double?
+    var paidReleaseTransactions: Double?
 }
 
 /// The store's counters as `/metrics` shows them.
@@ -38,16 +43,43 @@ struct StoreCounters: Codable, Sendable {
 }
 
 enum CommitBudget {
-    /// Runs `cycles` cycles one after the other (free plan), reading the counters around each half.
+    /// Runs `cycles` cycles one after the other (free plan), reading the counters around each half,
+    /// then as many paid cycles (plan `paid`: order, payment, provisioned, release).
     static func measure(_ client: LoadClient, backend: String, cycles: Int) async throws -> CommitBudgetResult {
+        var result = try await measure(client, backend: backend, cycles: cycles, plan: "trial")
+        let paid = try await measure(client, backend: backend, cycles: cycles, plan: "paid")
+        result.paidOrderTransactions = paid.paidOrderTransactions
+        result.paidCreateTransactions = paid.createTransactions
+        result.paidReleaseTransactions = paid.releaseTransactions
+        return result
+    }
+
+    /// `cycles` cycles of `plan`; a paid plan's order is counted apart, and its create half is
+    /// pay -> provisioned.
+    private static func measure(_ client: LoadClient, backend: String, cycles: Int, plan: String) async throws
+        -> CommitBudgetResult
+    {
+        var order = 0
         var create = 0
         var release = 0
         for index in 0..<cycles {
-            let start = try await StoreCounters.read(client)
+            var start = try await StoreCounters.read(client)
             let created = try await client.send(
-                .POST, "/v1/vm", body: "{\"user_id\":\"budget-\(backend)-\(index)\",\"plan\":\"trial\"}", service: true)
+                .POST, "/v1/vm", body: "{\"user_id\":\"budget-\(backend)-\(plan)-\(index)\",\"plan\":\"\(plan)\"}",
+                service: true)
             guard created.status == 202, let id = jsonString("vm_id", in: created.body) else {
                 throw BenchError("create for the commit budget gave \(created.status): \(created.body.prefix(300))")
+            }
+            if jsonString("launch_proof_status", in: created.body) == "payment_required" {
+                let ordered = try await StoreCounters.read(client)
+                order += (ordered - start).transactions
+                start = ordered
+                let paid = try await client.send(
+                    .POST, "/v1/vm/\(id)/payment", body: "{\"status\":\"paid\",\"reference\":\"bench-\(index)\"}",
+                    service: true)
+                guard paid.status == 200 || paid.status == 202 else {
+                    throw BenchError("payment for the commit budget gave \(paid.status): \(paid.body.prefix(300))")
+                }
             }
             try await waitFor(id, "provisioned", client)
             let provisioned = try await StoreCounters.read(client)
@@ -60,9 +92,10 @@ enum CommitBudget {
             create += (provisioned - start).transactions
             release += (end - provisioned).transactions
         }
+        let perCycle = { (count: Int) in Double(count) / Double(max(cycles, 1)) }
         return CommitBudgetResult(
-            backend: backend, cycles: cycles, createTransactions: Double(create) / Double(max(cycles, 1)),
-            releaseTransactions: Double(release) / Double(max(cycles, 1)))
+            backend: backend, cycles: cycles, createTransactions: perCycle(create),
+            releaseTransactions: perCycle(release), paidOrderTransactions: perCycle(order))
     }
 
     private static func waitFor(_ id: String, _ state: String, _ client: LoadClient) async throws {

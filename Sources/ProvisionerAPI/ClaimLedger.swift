@@ -51,7 +51,8 @@ public enum ClaimOutcome: Sendable, Hashable {
 /// their ``BackendContext`` and never import the Host or a database library.
 ///
 /// ## Implementation requirements
-/// - Every method commits before returning.
+/// - Every method commits before returning (``deferredWrite(_:of:for:)`` writes nothing: it
+///   prepares a write for the Host to commit).
 /// - `claim` is atomic: of any number of concurrent claims of one resource, at most one
 ///   returns ``ClaimOutcome/claimed``.
 /// - A resource with a claim in any ``ClaimState`` is unavailable to other allocations until
@@ -99,6 +100,11 @@ public protocol ClaimLedger: Sendable {
 
     /// Every claim in the ledger.
     func claims() async throws -> [ResourceClaim]
+
+    /// The write that applies `change` to the claim of `resource` by `allocationID`, prepared and
+    /// not committed (the Host commits it with the transition that records the release,
+    /// ``ReleasePreparing``); `nil` when this ledger commits every write itself (the default).
+    func deferredWrite(_ change: ClaimWrite.Change, of resource: String, for allocationID: String) -> ClaimWrite?
 }
 
 extension ClaimLedger {
@@ -110,6 +116,13 @@ extension ClaimLedger {
     /// The claim on `resource`, found among every claim.
     public func claim(on resource: String) async throws -> ResourceClaim? {
         try await claims().first { $0.resource == resource }
+    }
+
+    /// None: every write commits at once.
+    public func deferredWrite(_ change: ClaimWrite.Change, of resource: String, for allocationID: String)
+        -> ClaimWrite?
+    {
+        nil
     }
 }
 

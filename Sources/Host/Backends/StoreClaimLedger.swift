@@ -72,7 +72,23 @@ public struct StoreClaimLedger: ClaimLedger {
         try await store.resourceClaims(namespace: namespace)
     }
 
+    /// A write in this ledger's namespace, committed by ``Store/transition(id:from:change:journal:audit:events:fence:claims:)``
+    /// with its audit event.
+    public func deferredWrite(_ change: ClaimWrite.Change, of resource: String, for allocationID: String)
+        -> ClaimWrite?
+    {
+        ClaimWrite(scope: namespace, resource: resource, allocationID: allocationID, change: change)
+    }
+
     private func audit(_ kind: String, resource: String, allocationID: String, note: String?, at: Date) -> AuditEvent {
+        Self.audit(kind, namespace: namespace, resource: resource, allocationID: allocationID, note: note, at: at)
+    }
+
+    /// The audit event of a claim change in `namespace` (the same for a write committed here and
+    /// one a transition commits).
+    static func audit(
+        _ kind: String, namespace: String, resource: String, allocationID: String, note: String?, at: Date
+    ) -> AuditEvent {
         var detail = "\(namespace) VM \(resource)"
         if let note { detail += ": \(note)" }
         return AuditEvent(

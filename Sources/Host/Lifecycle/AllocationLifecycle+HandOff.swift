@@ -34,8 +34,12 @@ extension AllocationLifecycle.Rules {
         guard context.handOff != nil, decision.writesRow, decision.effect == .none else { return nil }
         let after = decision.change.applied(to: record, now: context.now)
         guard let started = Self(record: after, context: context).startWork() else { return nil }
-        guard record.state == started.next || record.state.canMove(to: started.next) else {
-            // One commit may make one legal move: claim only; the worker decides the first step.
+        // One commit makes one legal move, or two in a row (the decision's, then the first step's:
+        // a payment that starts the first attempt, `payment_required` -> `paid` -> `provisioning`).
+        let direct = record.state == started.next || record.state.canMove(to: started.next)
+        let chained = after.state != record.state && after.state.canMove(to: started.next)
+        guard direct || chained else {
+            // Claim only; the worker decides the first step.
             var claimed = decision
             claimed.change.lease = started.change.lease
             return claimed
@@ -43,6 +47,7 @@ extension AllocationLifecycle.Rules {
         var merged = started
         merged.from = decision.from
         merged.change = decision.change.followed(by: started.change)
+        if !direct { merged.change.via = after.state }
         merged.journal = decision.journal + started.journal
         merged.audit = decision.audit + started.audit
         merged.events = decision.events + started.events

@@ -129,6 +129,10 @@ public struct AllocationLifecycle: Sendable {
         public var audit: [AuditEvent] = []
         /// Lifecycle events written in the same transaction.
         public var events: [LifecycleEvent] = []
+        /// A backend's claim-ledger writes committed in the same transaction (a prepared release,
+        /// ``ReleasePreparing``); never decided by the rules, attached by the executor that ran
+        /// the effect.
+        public var claims: [ClaimWrite] = []
         /// What to run once committed.
         public var effect: Effect = .none
         /// Whether the commit is conditional on the lease epoch the executor holds (worker writes).
@@ -141,7 +145,7 @@ public struct AllocationLifecycle: Sendable {
         }
 
         /// Whether anything is written to the allocation's row or journal (else only events are).
-        public var writesRow: Bool { !change.isEmpty || !journal.isEmpty }
+        public var writesRow: Bool { !change.isEmpty || !journal.isEmpty || !claims.isEmpty }
         /// Whether nothing at all is written.
         public var isNoOp: Bool { !writesRow && audit.isEmpty && events.isEmpty }
 

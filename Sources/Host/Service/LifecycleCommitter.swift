@@ -51,7 +51,8 @@ public struct LifecycleCommitter: Sendable {
         }
         let outcome = try await store.transition(
             id: record.id, from: decision.from, change: decision.change, journal: decision.journal,
-            audit: decision.audit, events: decision.events, fence: decision.fenced ? record.leaseEpoch : nil)
+            audit: decision.audit, events: decision.events, fence: decision.fenced ? record.leaseEpoch : nil,
+            claims: decision.claims)
         switch outcome {
         case .applied(let updated):
             for event in decision.events { metrics.lifecycleEvent(kind: event.kind) }

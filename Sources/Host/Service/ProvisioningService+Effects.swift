@@ -5,11 +5,52 @@ import ProvisionerAPI
 /// The effects of lifecycle decisions: backend calls and launch checks, each run while the
 /// holder's lease is renewed, each answered with the lifecycle input that reports its outcome.
 extension ProvisioningService {
+    /// The outcome of an effect: the input that reports it and, for a prepared release
+    /// (``ReleasePreparing``), the claim writes the input's commit must carry.
+    struct EffectOutcome: Sendable {
+        var input: AllocationLifecycle.Input
+        var release: PreparedRelease?
+    }
+
     /// Runs `effect` for `record` (as committed); `nil` when there is nothing more to do.
     ///
     /// - Throws: ``LeaseLostError`` when the lease could not be kept (the call was cancelled).
     func run(_ effect: AllocationLifecycle.Effect, on record: AllocationRecord, logger: Logger) async throws
-        -> AllocationLifecycle.Input?
+        -> EffectOutcome?
+    {
+        if case .callRelease(let vm, let entry) = effect, let preparing = backend as? any ReleasePreparing {
+            return try await prepareRelease(vm, entry: entry, with: preparing, holding: record, logger: logger)
+        }
+        return try await input(after: effect, on: record, logger: logger).map { EffectOutcome(input: $0) }
+    }
+
+    /// Prepares the release of a delivered VM whose backend only changes its claim ledger: the
+    /// changes ride in the commit of `releaseSucceeded` (one commit for the release, DESIGN.md
+    /// section 8, "Commits"); a failure to prepare is a failed release, retried.
+    private func prepareRelease(
+        _ vm: VmAllocation, entry: JournalEntry, with backend: any ReleasePreparing, holding record: AllocationRecord,
+        logger: Logger
+    ) async throws -> EffectOutcome {
+        do {
+            let prepared = try await LeaseRenewal(store: store, leaseSeconds: leaseSeconds).run(holding: record) {
+                try await backend.prepareRelease(vm, logger: logger)
+            }
+            metrics.backendOperation("release", outcome: "succeeded", backend: backend.name)
+            logger.info("backend release prepared; it commits with the release")
+            return EffectOutcome(input: .releaseSucceeded(entry: entry), release: prepared)
+        } catch let lost as LeaseLostError {
+            throw lost
+        } catch {
+            let failure = ProvisionerError.wrapping(error)
+            metrics.backendOperation("release", outcome: "failed", backend: backend.name)
+            logger.warning("backend release failed; it is retried", metadata: ["error": "\(failure)"])
+            return EffectOutcome(input: .releaseFailed(failure, entry: entry))
+        }
+    }
+
+    /// Runs `effect` and reports its outcome as an input.
+    private func input(after effect: AllocationLifecycle.Effect, on record: AllocationRecord, logger: Logger)
+        async throws -> AllocationLifecycle.Input?
     {
         let lease = LeaseRenewal(store: store, leaseSeconds: leaseSeconds)
         let backend = backend

@@ -75,8 +75,8 @@ public struct ProvisioningService: Sendable {
         logger[metadataKey: "allocation.id"] = "\(record.id)"
         logger[metadataKey: "backend.name"] = "\(backend.name)"
         do {
-            guard let input = try await run(effect, on: record, logger: logger) else { return }
-            _ = try await drive(record, input, actor: "provisioner", logger: logger)
+            guard let outcome = try await run(effect, on: record, logger: logger) else { return }
+            _ = try await drive(record, outcome, actor: "provisioner", logger: logger)
         } catch let lost as LeaseLostError {
             await committer.noteLeaseLost(lost, record: record, actor: "provisioner", logger: logger)
         } catch let error as ProvisionerError where error.code == .leaseLost {
@@ -124,13 +124,29 @@ public struct ProvisioningService: Sendable {
         _ record: AllocationRecord, _ input: AllocationLifecycle.Input, actor: String, requestID: String? = nil,
         leaseOwner: String? = nil, logger: Logger
     ) async throws -> AllocationRecord {
+        try await drive(
+            record, EffectOutcome(input: input), actor: actor, requestID: requestID, leaseOwner: leaseOwner,
+            logger: logger)
+    }
+
+    /// ``drive(_:_:actor:requestID:leaseOwner:logger:)`` from an effect's outcome: a prepared
+    /// release's claim writes ride in the commit of its input, and what the backend does once they
+    /// are committed runs after that commit only.
+    func drive(
+        _ record: AllocationRecord, _ outcome: EffectOutcome, actor: String, requestID: String? = nil,
+        leaseOwner: String? = nil, logger: Logger
+    ) async throws -> AllocationRecord {
         var record = record
-        var input = input
+        var input = outcome.input
+        var release = outcome.release
         var persistenceFailure: String?
         do {
             work: while true {
-                let decision = try AllocationLifecycle.decide(
+                var decision = try AllocationLifecycle.decide(
                     record, input, context: context(actor: actor, requestID: requestID, leaseOwner: leaseOwner))
+                let prepared = release
+                release = nil
+                if let prepared { decision.claims = prepared.writes }
                 do {
                     record = try await committer.commit(decision, on: record, logger: logger)
                 } catch let error where !(error is ProvisionerError) && !(error is LeaseLostError) {
@@ -161,8 +177,10 @@ public struct ProvisioningService: Sendable {
                         throw error
                     }
                 }
+                prepared?.committed()
                 guard let next = try await run(decision.effect, on: record, logger: logger) else { break }
-                input = next
+                input = next.input
+                release = next.release
             }
         } catch let lost as LeaseLostError {
             await committer.noteLeaseLost(lost, record: record, actor: actor, logger: logger)

@@ -15,6 +15,10 @@ public struct AllocationChange: Sendable, Equatable {
     }
 
     public var state: LaunchProofStatus?
+    /// The state a commit passes through on its way to ``state`` when it makes two legal moves
+    /// at once (a payment that also starts the first attempt: `payment_required` -> `paid` ->
+    /// `provisioning`); `nil` for one move. Stores check each move against the legal-move table.
+    public var via: LaunchProofStatus?
     public var paymentStatus: PaymentStatus?
     public var paymentReference: String?
     public var releaseRequested: Bool?

@@ -10,4 +10,11 @@ extension LaunchProofStatus {
     public func canMove(to next: LaunchProofStatus) -> Bool {
         allowedNext.contains(next)
     }
+
+    /// Whether a commit may move from this state to `next`, passing through `via` when it makes
+    /// two legal moves at once (``AllocationChange/via``): each move must be legal.
+    public func canMove(to next: LaunchProofStatus, via: LaunchProofStatus?) -> Bool {
+        guard let via, via != self, via != next else { return canMove(to: next) }
+        return canMove(to: via) && via.canMove(to: next)
+    }
 }

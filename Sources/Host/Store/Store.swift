@@ -75,9 +75,13 @@ public protocol Store: HostStore, OperatorOpStore {
     /// lease epoch), with journal mutations, audit events and lifecycle events, in one transaction.
     ///
     /// A move to a state the lifecycle's legal-move table does not allow is a state conflict.
+    /// `claims` are a backend's claim-ledger writes committed in the same transaction (a release,
+    /// ``ReleasePreparing``): each applies only while the allocation holds the resource
+    /// `assigned`, with its audit event (``ClaimWrite/auditEvent(at:)``); one that finds the claim
+    /// moved on changes nothing.
     func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
-        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?, claims: [ClaimWrite]
     ) async throws -> TransitionOutcome
 
     /// Leases up to `limit` allocations needing work (paid, provisioning, releasing, or a release
@@ -184,6 +188,16 @@ extension Store {
         -> InsertOrderOutcome
     {
         try await insertOrder(record, maxActivePaid: maxActivePaid, reservation: nil, audit: audit)
+    }
+
+    /// Applies `change` with no claim writes.
+    public func transition(
+        id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
+    ) async throws -> TransitionOutcome {
+        try await transition(
+            id: id, from: from, change: change, journal: journal, audit: audit, events: events, fence: fence,
+            claims: [])
     }
 
     /// Applies `change` with at most one journal mutation, unfenced.

@@ -9,8 +9,9 @@ import Testing
 
 /// DESIGN.md section 8, "Commits": create -> provisioned costs at most 3 durable commits and a
 /// release at most 2, counted by the store itself (``CommitCounting``) around one cycle of the
-/// real services with a running worker. The pool backend's own ledger write (freeing its VM)
-/// comes on top of the release's two.
+/// real services with a running worker, on every backend. The pool backend's ledger write that
+/// frees its VM rides in the release's last commit (``ReleasePreparing``); a paid order's payment
+/// commit also claims it for the worker and begins its first attempt.
 struct CommitBudgetTests {
     static let logger = Logger(label: "test.commits", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -20,20 +21,78 @@ struct CommitBudgetTests {
     }
 
     struct Cycle: Sendable {
+        /// A paid order only: the order, committed `payment_required`.
+        var order: StoreCommitCounts?
+        /// create -> provisioned (a paid order: pay -> provisioned).
         var create: StoreCommitCounts
         var release: StoreCommitCounts
+        /// The backend's claims left after the release (the pool's ledger).
+        var claimsAfterRelease: [ResourceClaim]
     }
+
+    /// The budgets, per backend: the pool's create pays its own ledger claim (the order with its
+    /// claim and first attempt, the pool's claim, the finalize); the simulated backend claims
+    /// nothing. A release is the request (claimed and begun) and the finalize, the pool's ledger
+    /// write included.
+    static func createBudget(_ backend: Backend) -> Int { backend == .pool ? 3 : 2 }
+    static let releaseBudget = 2
 
     @Test(.timeLimit(.minutes(1)), arguments: [StoreKind.disk, .postgres], Backend.allCases)
     func aCycleStaysWithinItsCommitBudget(kind: StoreKind, backend: Backend) async throws {
         let cycle = try await withStore(kind) { store in
             try await Self.cycle(store: store, backend: backend)
         }
-        #expect(cycle.create.transactions <= 3, "create -> provisioned: \(cycle.create)")
+        #expect(cycle.create.transactions <= Self.createBudget(backend), "create -> provisioned: \(cycle.create)")
         #expect(cycle.create.transactions >= 2, "create -> provisioned: \(cycle.create)")
-        let releaseBudget = backend == .pool ? 3 : 2
-        #expect(cycle.release.transactions <= releaseBudget, "release: \(cycle.release)")
+        #expect(cycle.release.transactions <= Self.releaseBudget, "release: \(cycle.release)")
         #expect(cycle.release.transactions >= 2, "release: \(cycle.release)")
+        // The release freed the pool's VM, in the release's commits.
+        #expect(cycle.claimsAfterRelease.isEmpty, "claims left: \(cycle.claimsAfterRelease)")
+    }
+
+    /// A paid order: the order is one commit; the payment commit also claims the order for the
+    /// worker and begins its first attempt (`payment_required` -> `paid` -> `provisioning`, two
+    /// legal moves in one commit), so pay -> provisioned costs what a free order's create does.
+    @Test(.timeLimit(.minutes(1)), arguments: [StoreKind.disk, .postgres], Backend.allCases)
+    func aPaidCycleStaysWithinItsCommitBudget(kind: StoreKind, backend: Backend) async throws {
+        let cycle = try await withStore(kind) { store in
+            try await Self.cycle(store: store, backend: backend, plan: "small")
+        }
+        #expect(cycle.order?.transactions == 1, "order: \(String(describing: cycle.order))")
+        #expect(cycle.create.transactions <= Self.createBudget(backend), "pay -> provisioned: \(cycle.create)")
+        #expect(cycle.create.transactions >= 2, "pay -> provisioned: \(cycle.create)")
+        #expect(cycle.release.transactions <= Self.releaseBudget, "release: \(cycle.release)")
+        #expect(cycle.claimsAfterRelease.isEmpty, "claims left: \(cycle.claimsAfterRelease)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func thePaymentCommitRecordsBothMovesAndStartsTheAttempt() async throws {
+        try await withStore(.memory) { store in
+            _ = try await Self.cycle(store: store, backend: .simulated, plan: "small")
+            let id = try #require(try await store.allocations(userID: "u-1").first?.id)
+            let kinds = try await store.auditEvents(
+                matching: AuditFilter(allocationID: id), limit: 100, beforeID: nil
+            ).map(\.kind)
+            // Both moves of the payment commit are audited, and the attempt began with it.
+            #expect(kinds.contains("payment.recorded"), "\(kinds)")
+            #expect(kinds.contains("provision.started"), "\(kinds)")
+            let entries = try await store.journalEntries(allocationID: id)
+            #expect(entries.count(where: { $0.operation == .allocate }) == 1, "\(entries)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func thePoolsReleaseIsAuditedInTheReleasesCommit() async throws {
+        try await withStore(.memory) { store in
+            _ = try await Self.cycle(store: store, backend: .pool)
+            let id = try #require(try await store.allocations(userID: "u-1").first?.id)
+            let kinds = try await store.auditEvents(
+                matching: AuditFilter(allocationID: id), limit: 100, beforeID: nil
+            ).map(\.kind)
+            // The ledger's event, written by the release's last commit.
+            #expect(kinds.contains("pool.vm_freed"), "\(kinds)")
+            #expect(try await store.journalEntries(allocationID: id).allSatisfy { !$0.isOpen })
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -56,7 +115,7 @@ struct CommitBudgetTests {
 
     /// One create -> provisioned -> release cycle through the order service and a running worker;
     /// the commits each half cost.
-    static func cycle(store: any Store, backend kind: Backend) async throws -> Cycle {
+    static func cycle(store: any Store, backend kind: Backend, plan: String = "trial") async throws -> Cycle {
         guard let counting = store as? any CommitCounting else { throw CommitTestError("the store counts no commits") }
         var configuration = HostConfiguration()
         // No poll and no renewal during the cycle: only the cycle's own commits are counted.
@@ -89,10 +148,18 @@ struct CommitBudgetTests {
                 signal.handOffs.cancel()
                 return !owner.isEmpty
             }
-            let start = counting.commitCounts
+            var start = counting.commitCounts
             let created = try await orders.createOrder(
-                NewOrder(userID: "u-1", plan: "trial"), idempotencyKey: nil, requestID: nil, logger: logger
+                NewOrder(userID: "u-1", plan: plan), idempotencyKey: nil, requestID: nil, logger: logger
             ).record
+            var order: StoreCommitCounts?
+            if created.state == .paymentRequired {
+                let ordered = counting.commitCounts
+                order = ordered.since(start)
+                start = ordered
+                _ = try await orders.recordPayment(
+                    id: created.id, status: "paid", reference: "ref-1", requestID: nil, logger: logger)
+            }
             try await poll("provisioned") { try await store.allocation(id: created.id)?.state == .provisioned }
             let provisioned = counting.commitCounts
             _ = try await orders.requestRelease(id: created.id, requestID: nil, logger: logger)
@@ -100,7 +167,9 @@ struct CommitBudgetTests {
             let released = counting.commitCounts
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            return Cycle(create: provisioned.since(start), release: released.since(provisioned))
+            return Cycle(
+                order: order, create: provisioned.since(start), release: released.since(provisioned),
+                claimsAfterRelease: try await store.resourceClaims(namespace: "pool"))
         }
     }
 

@@ -141,13 +141,14 @@ struct FinalizeFailingStore: Store {
 
     func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
-        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?, claims: [ClaimWrite]
     ) async throws -> TransitionOutcome {
         if change.state == .provisioned || change.state == .degraded, remaining?.take() ?? true {
             throw InjectedFailure()
         }
         return try await base.transition(
-            id: id, from: from, change: change, journal: journal, audit: audit, events: events, fence: fence)
+            id: id, from: from, change: change, journal: journal, audit: audit, events: events, fence: fence,
+            claims: claims)
     }
 
     func allocations(matching filter: AllocationFilter, limit: Int, offset: Int) async throws -> [AllocationRecord] {

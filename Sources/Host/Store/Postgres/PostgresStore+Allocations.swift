@@ -1,6 +1,7 @@
 public import Foundation
 import Logging
 import PostgresNIO
+public import ProvisionerAPI
 
 extension PostgresStore {
     /// The first key of the advisory lock that serializes one user's capped paid orders; taken
@@ -53,7 +54,7 @@ extension PostgresStore {
 
     public func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
-        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?, claims: [ClaimWrite]
     ) async throws -> TransitionOutcome {
         try await transaction { c in
             guard
@@ -63,7 +64,7 @@ extension PostgresStore {
             let current = try AllocationRecord(postgresRow: row)
             if let fence, current.leaseEpoch != fence { return .leaseLost(current) }
             guard from.contains(current.state) else { return .stateConflict(current) }
-            if let next = change.state, next != current.state, !current.state.canMove(to: next) {
+            if let next = change.state, next != current.state, !current.state.canMove(to: next, via: change.via) {
                 return .stateConflict(current)
             }
             let updated = change.applied(to: current, now: Date())
@@ -73,6 +74,7 @@ extension PostgresStore {
             try await Self.apply(journal, c, logger)
             for event in audit { try await Self.insert(event, c, logger) }
             for event in events { try await Self.insert(event, c, logger) }
+            for write in claims { try await Self.apply(write, at: updated.updatedAt, c, logger) }
             return .applied(updated)
         }
     }

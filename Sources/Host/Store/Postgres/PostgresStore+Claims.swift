@@ -113,6 +113,33 @@ extension PostgresStore {
         }
     }
 
+    /// Applies a claim write inside a transition: only while the allocation holds the resource
+    /// `assigned`, with its audit event.
+    static func apply(_ write: ClaimWrite, at now: Date, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let changed: [PostgresRow]
+        switch write.change {
+        case .free:
+            changed = try await c.rows(
+                """
+                DELETE FROM resource_claims
+                WHERE namespace = \(write.scope) AND resource = \(write.resource)
+                  AND allocation_id = \(write.allocationID) AND state = 'assigned'
+                RETURNING 1
+                """, logger: logger)
+        case .state(let state, let note):
+            changed = try await c.rows(
+                """
+                UPDATE resource_claims SET state = \(state.rawValue), note = \(note),
+                    updated_at = \(now.timeIntervalSince1970)
+                WHERE namespace = \(write.scope) AND resource = \(write.resource)
+                  AND allocation_id = \(write.allocationID) AND state = 'assigned'
+                RETURNING 1
+                """, logger: logger)
+        }
+        guard !changed.isEmpty else { return }
+        try await insert(write.auditEvent(at: now), c, logger)
+    }
+
     public func resourceClaims(namespace: String) async throws -> [ResourceClaim] {
         try await rows("SELECT * FROM resource_claims WHERE namespace = \(namespace) ORDER BY resource")
             .map(Self.resourceClaim(row:))

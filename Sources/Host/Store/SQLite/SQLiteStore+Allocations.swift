@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+public import ProvisionerAPI
 
 extension SQLiteStore {
     public func allocation(id: String) async throws -> AllocationRecord? {
@@ -68,7 +69,7 @@ extension SQLiteStore {
 
     public func transition(
         id: String, from: Set<LaunchProofStatus>, change: AllocationChange, journal: [JournalMutation],
-        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?
+        audit: [AuditEvent], events: [LifecycleEvent], fence: Int?, claims: [ClaimWrite]
     ) async throws -> TransitionOutcome {
         try await writer.write { db in
             guard
@@ -81,7 +82,7 @@ extension SQLiteStore {
             let current = try AllocationRecord(row: row)
             if let fence, current.leaseEpoch != fence { return .leaseLost(current) }
             guard from.contains(current.state) else { return .stateConflict(current) }
-            if let next = change.state, next != current.state, !current.state.canMove(to: next) {
+            if let next = change.state, next != current.state, !current.state.canMove(to: next, via: change.via) {
                 return .stateConflict(current)
             }
             let updated = change.applied(to: current, now: Date())
@@ -89,6 +90,7 @@ extension SQLiteStore {
             try Self.apply(journal, db)
             for event in audit { try Self.insert(event, db) }
             for event in events { try Self.insert(event, db) }
+            for write in claims { try Self.apply(write, at: updated.updatedAt, db) }
             return .applied(updated)
         }
     }

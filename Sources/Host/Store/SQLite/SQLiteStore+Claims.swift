@@ -95,6 +95,31 @@ extension SQLiteStore {
         }
     }
 
+    /// Applies a claim write inside a transition: only while the allocation holds the resource
+    /// `assigned`, with its audit event.
+    static func apply(_ write: ClaimWrite, at now: Date, _ db: Database) throws {
+        switch write.change {
+        case .free:
+            try db.execute(
+                sql: """
+                    DELETE FROM resource_claims
+                    WHERE namespace = ? AND resource = ? AND allocation_id = ? AND state = 'assigned'
+                    """,
+                arguments: [write.scope, write.resource, write.allocationID])
+        case .state(let state, let note):
+            try db.execute(
+                sql: """
+                    UPDATE resource_claims SET state = ?, note = ?, updated_at = ?
+                    WHERE namespace = ? AND resource = ? AND allocation_id = ? AND state = 'assigned'
+                    """,
+                arguments: [
+                    state.rawValue, note, now.timeIntervalSince1970, write.scope, write.resource, write.allocationID,
+                ])
+        }
+        guard db.changesCount > 0 else { return }
+        try insert(write.auditEvent(at: now), db)
+    }
+
     public func resourceClaims(namespace: String) async throws -> [ResourceClaim] {
         try await writer.read { db in
             try Row.fetchAll(
