@@ -18,13 +18,24 @@ extension BenchReport {
                 "| durable SQLite commits/s, \(result.writers) writer(s) (1 allocation-row INSERT, WAL, FULL) | "
                     + "\(f(result.commitsPerSecond)) | \(result.latency.text) |")
         }
-        lines.append("| no-op route `GET /healthz`, 64 clients (req/s) | \(f(noop.perSecond)) | \(noop.latency.text) |")
+        for rate in [noop, noopBenchClient] {
+            lines.append(
+                "| no-op route `GET /healthz` (req/s), \(rate.client), \(rate.clients) at once | \(f(rate.perSecond)) | "
+                    + "\(rate.latency.text) |")
+        }
         lines.append("")
         lines.append(
             "| cycle (create -> provisioned -> release) | clients | cycles/s | x ceiling | create ms | "
                 + "to provisioned ms | release ms | overhead ms | errors |")
         lines.append("|---|---|---|---|---|---|---|---|---|")
         for cycle in cycles {
+            guard cycle.client == HTTPPhases.benchClientName else {
+                lines.append(
+                    "| \(cycle.backend), \(cycle.client) | \(cycle.clients) | \(f(cycle.cyclesPerSecond)) | "
+                        + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | all requests: \(cycle.requestLatency.text) | | | | "
+                        + "\(cycle.errors) |")
+                continue
+            }
             lines.append(
                 "| \(cycle.backend) | \(cycle.clients) | \(f(cycle.cyclesPerSecond)) | "
                     + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | \(cycle.create.text) | "
@@ -51,7 +62,8 @@ extension BenchReport {
         }
         for cycle in cycles {
             lines.append(
-                "| \(cycle.backend) cycles at \(cycle.clients) client(s) | \(f(cycle.transactionsPerCycle, 2)) | "
+                "| \(cycle.backend) cycles at \(cycle.clients) client(s), \(cycle.client) | "
+                    + "\(f(cycle.transactionsPerCycle, 2)) | "
                     + "\(f(cycle.commitsPerCycle, 2)) |")
         }
         if let burst = burstDrain {
@@ -67,13 +79,16 @@ extension BenchReport {
         }
         lines.append("")
         lines.append(
-            "HTTP load below: the bench's own AsyncHTTPClient closed-loop clients (the burst above: wrk).")
+            "Load clients: \(WrkLoad.clientName) for the no-op route, the status reads, the burst and the cycle "
+                + "rows that name it; \(HTTPPhases.benchClientName) for the other cycle rows (the only ones that "
+                + "time each step of a cycle) and the second no-op row, which shows that client's ceiling.")
         lines.append("")
-        lines.append("| read path | rate | x no-op | p50 / p99 / max ms |")
-        lines.append("|---|---|---|---|")
+        lines.append("| read path | client | rate | x no-op (same client) | p50 / p99 / max ms |")
+        lines.append("|---|---|---|---|---|")
         lines.append(
-            "| public `GET /v1/vm/{id}/status`, 64 clients | \(f(statusReads.perSecond)) | "
-                + "\(f(statusReads.perSecond / noopRate, 2)) | \(statusReads.latency.text) |")
+            "| public `GET /v1/vm/{id}/status`, 64 connections, 64 VMs in turn | \(statusReads.client) | "
+                + "\(f(statusReads.perSecond)) | \(f(statusReads.perSecond / noopRate, 2)) | "
+                + "\(statusReads.latency.text) |")
         lines.append("")
         lines.append("| backend in-process (durable store) | allocate p50 / p99 / max ms | mean ms | x smallest |")
         lines.append("|---|---|---|---|")

@@ -56,14 +56,16 @@ struct BenchRunner {
             _ = try await poolClient.send(.GET, "/readyz")
             try await Task.sleep(for: .seconds(1))
             report.memory.idlePool100kRSSMB = MemoryStartup.megabytes(poolServer.residentBytes())
-            log("no-op route (GET /healthz), 64 clients")
-            report.noop = await HTTPPhases.rate(
+            log("no-op route (GET /healthz), wrk and the bench's own client")
+            report.noop = try WrkLoad.rate(
+                baseURL: poolServer.baseURL, path: "/healthz", name: "noop", duration: plan.phase,
+                directory: directory)
+            report.noopBenchClient = await HTTPPhases.rate(
                 poolClient, path: { _, _ in "/healthz" }, clients: 64, duration: plan.phase)
             let ids = try await HTTPPhases.provisionedVMs(poolClient, count: 64)
-            log("public status reads, 64 clients")
-            report.statusReads = await HTTPPhases.rate(
-                poolClient, path: { client, sent in "/v1/vm/\(ids[(client + sent) % ids.count])/status" },
-                clients: 64, duration: plan.phase)
+            log("public status reads (wrk)")
+            report.statusReads = try WrkLoad.statusRate(
+                baseURL: poolServer.baseURL, ids: ids, duration: plan.phase, directory: directory)
             log("commit budget, pool")
             report.commitBudget.append(
                 try await CommitBudget.measure(poolClient, backend: "pool", cycles: plan.budgetCycles))
@@ -77,6 +79,13 @@ struct BenchRunner {
                             backendAllocateMedian: poolAllocate, run: clients)
                     })
             }
+            log("pool cycles (wrk)")
+            report.cycles.append(
+                try await Self.counted(poolClient) {
+                    try WrkCycles.measure(
+                        baseURL: poolServer.baseURL, backend: "pool", run: 1000, duration: plan.phase,
+                        directory: directory)
+                })
         } catch {
             await poolClient.shutdown()
             await poolServer.stop()
@@ -114,6 +123,13 @@ struct BenchRunner {
                             backendAllocateMedian: report.simulatedAllocate.p50, run: clients)
                     })
             }
+            log("simulated cycles (wrk)")
+            report.cycles.append(
+                try await Self.counted(simClient) {
+                    try WrkCycles.measure(
+                        baseURL: simServer.baseURL, backend: "simulated", run: 1000, duration: plan.phase,
+                        directory: directory)
+                })
         } catch {
             await simClient.shutdown()
             await simServer.stop()
@@ -150,9 +166,11 @@ struct BenchRunner {
     }
 
     /// Runs a cycle phase and adds the store's transactions and commits per cycle to its result.
-    private static func counted(_ client: LoadClient, _ phase: () async -> CycleResult) async throws -> CycleResult {
+    private static func counted(_ client: LoadClient, _ phase: () async throws -> CycleResult) async throws
+        -> CycleResult
+    {
         let before = try await StoreCounters.read(client)
-        var result = await phase()
+        var result = try await phase()
         let spent = try await StoreCounters.read(client) - before
         let cycles = Double(max(result.cycles, 1))
         result.transactionsPerCycle = Double(spent.transactions) / cycles

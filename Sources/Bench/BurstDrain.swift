@@ -18,9 +18,7 @@ struct BurstDrainResult: Codable, Sendable {
 
 enum BurstDrain {
     /// Whether `wrk` is installed (scripts/install-deps installs it).
-    static var wrkPath: String? {
-        ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var wrkPath: String? { WrkLoad.path }
 
     /// Runs `wrk` with 2 threads and 64 connections for `duration`, POSTing free-plan orders with
     /// distinct user ids, then polls the store (read-only) until nothing is left to provision.
@@ -68,7 +66,7 @@ enum BurstDrain {
         }
         try reader.close()
         return BurstDrainResult(
-            client: "wrk 2 threads, 64 connections", burstSeconds: burst.seconds, ordersAccepted: accepted,
+            client: WrkLoad.clientName, burstSeconds: burst.seconds, ordersAccepted: accepted,
             ordersPerSecond: Double(accepted) / max(burst.seconds, 0.001), provisioned: provisioned,
             drainSeconds: drained.seconds, vmsPerSecond: Double(provisioned) / max(drained.seconds, 0.001))
     }

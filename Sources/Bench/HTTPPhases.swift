@@ -9,6 +9,8 @@ struct RateResult: Codable, Sendable {
     var errors: Int
     var perSecond: Double
     var latency: LatencySummary
+    /// The load client that measured this.
+    var client = HTTPPhases.benchClientName
 }
 
 /// One allocation-cycle measurement: create (free plan) -> provisioned -> release.
@@ -32,9 +34,16 @@ struct CycleResult: Codable, Sendable {
     /// Durable commits (fsyncs) per completed cycle: below the transactions when group commit
     /// batched concurrent ones.
     var commitsPerCycle = 0.0
+    /// The load client that drove the cycles.
+    var client = HTTPPhases.benchClientName
+    /// Every request of the phase (create, status reads, release) together: what wrk reports,
+    /// which cannot tell the steps of a cycle apart.
+    var requestLatency = LatencySummary.zero
 }
 
 enum HTTPPhases {
+    static let benchClientName = "provisioner-bench (AsyncHTTPClient)"
+
     /// Requests per second of `path` with `clients` closed-loop clients.
     static func rate(
         _ client: LoadClient, path: @escaping @Sendable (Int, Int) -> String, clients: Int,

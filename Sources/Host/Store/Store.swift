@@ -61,6 +61,9 @@ public protocol Store: HostStore, OperatorOpStore {
 
     /// One allocation, including soft-deleted ones.
     func allocation(id: String) async throws -> AllocationRecord?
+    /// The facts `GET /v1/vm/{id}/status` shows of one allocation (soft-deleted ones included),
+    /// read without the rest of the record; a default reads the whole record.
+    func publicStatus(id: String) async throws -> PublicStatusRecord?
     /// The allocation created under an idempotency key, if any.
     func allocation(idempotencyKey: String) async throws -> AllocationRecord?
     /// A user's allocations, newest first, without soft-deleted ones.

@@ -78,8 +78,12 @@ struct VMRoutes {
     }
 
     private func publicStatus(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {
-        let record = try await orders.allocation(id: try context.parameters.require("id"))
-        return JSONResponse.make(.ok, AllocationViews.publicStatus(record))
+        guard let status = try await store.publicStatus(id: try context.parameters.require("id")) else {
+            throw ProvisionerError.notFound("No VM with this id.")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: PublicStatusBody.make(status)))
     }
 
     private func release(_ request: Request, _ context: ProvisionerRequestContext) async throws -> Response {

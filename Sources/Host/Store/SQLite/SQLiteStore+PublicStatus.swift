@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// The hottest read (every status poll): one cached statement, only the columns the public
+    /// view shows, read by position, outside a transaction (one SELECT is consistent on its own;
+    /// this skips the BEGIN/COMMIT pair GRDB's `read` puts around it).
+    ///
+    /// Not a synchronous read on the caller's thread: a cooperative thread blocked waiting for a
+    /// reader connection, while the readers are held by tasks that need that thread to resume,
+    /// deadlocks the server (seen in `scripts/bench --quick` on 2 cores).
+    public func publicStatus(id: String) async throws -> PublicStatusRecord? {
+        try await writer.database.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: Self.publicStatusSQL)
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+            return try Self.publicStatus(row: row)
+        }
+    }
+
+    static let publicStatusSQL =
+        "SELECT \(PublicStatusRecord.columns.joined(separator: ", ")) FROM allocations WHERE id = ?"
+
+    /// A row of ``publicStatusSQL`` (columns in ``PublicStatusRecord/columns`` order).
+    static func publicStatus(row: Row) throws -> PublicStatusRecord {
+        let updated: Double? = row[8]
+        let created: Double? = row[9]
+        return PublicStatusRecord(
+            id: row[0],
+            state: try PublicStatusRecord.decode(row[1], column: "state", as: LaunchProofStatus.self),
+            paymentStatus: try PublicStatusRecord.decode(row[2], column: "payment_status", as: PaymentStatus.self),
+            dnsAAAA: try PublicStatusRecord.decode(row[3], column: "dns_aaaa", as: CheckStatus.self),
+            sshSmoke: try PublicStatusRecord.decode(row[4], column: "ssh_smoke", as: CheckStatus.self),
+            rollbackAvailable: row[5], customerMessage: row[6], isDemo: row[7],
+            updatedAt: Date(timeIntervalSince1970: updated ?? created ?? 0))
+    }
+}
