@@ -5,20 +5,11 @@ import NIOHTTP1
 /// same sizes: `refreshPool` under allocations, and the idle RSS of the pool server with its VMs.
 extension BenchRunner {
     mutating func runPoolCatalog() async throws -> BenchReport {
-        func log(_ message: String) { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
         let refreshSize = plan.poolSizes.last!
         log("refreshPool(\(refreshSize)) x\(plan.refreshes) under allocations")
         report.refresh = try await PoolScale.refresh(size: refreshSize, refreshes: plan.refreshes, directory: directory)
 
-        let poolFile = try BenchFixtures.writePool(size: plan.servingPoolSize, in: directory)
-        let poolConfig = try BenchFixtures.poolConfig(
-            poolFile: poolFile, store: directory.appendingPathComponent("pool-server.sqlite").path, in: directory,
-            name: "pool-server")
-        log("starting the pool server (\(plan.servingPoolSize) VMs)")
-        let poolServer = try await ServerProcess.launch(
-            binary: binary, config: poolConfig, directory: directory, name: "pool-server",
-            environment: BenchFixtures.environment)
-        report.memory.startupEmptyStoreSeconds = poolServer.startup.seconds
+        let (poolServer, _) = try await launchPoolServer()
         let client = LoadClient.make(baseURL: poolServer.baseURL, connections: 1)
         do {
             _ = try await client.send(.GET, "/readyz")

@@ -16,7 +16,22 @@ struct BenchRunner {
         report.phaseSeconds = plan.phase.seconds
     }
 
-    private func log(_ message: String) {
+    /// Writes the serving pool's file and starts the pool server on a new SQLite store; its
+    /// start-up time is the empty-store figure.
+    mutating func launchPoolServer() async throws -> (server: ServerProcess, poolFile: String) {
+        let poolFile = try BenchFixtures.writePool(size: plan.servingPoolSize, in: directory)
+        let poolConfig = try BenchFixtures.poolConfig(
+            poolFile: poolFile, store: directory.appendingPathComponent("pool-server.sqlite").path, in: directory,
+            name: "pool-server")
+        log("starting the pool server (\(plan.servingPoolSize) VMs)")
+        let poolServer = try await ServerProcess.launch(
+            binary: binary, config: poolConfig, directory: directory, name: "pool-server",
+            environment: BenchFixtures.environment)
+        report.memory.startupEmptyStoreSeconds = poolServer.startup.seconds
+        return (poolServer, poolFile)
+    }
+
+    func log(_ message: String) {
         FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
     }
 
@@ -42,15 +57,7 @@ struct BenchRunner {
         report.refresh = try await PoolScale.refresh(size: refreshSize, refreshes: plan.refreshes, directory: directory)
 
         // 3. The real server, pool backend: HTTP ceiling, read path and allocation cycles side by side.
-        let poolFile = try BenchFixtures.writePool(size: plan.servingPoolSize, in: directory)
-        let poolConfig = try BenchFixtures.poolConfig(
-            poolFile: poolFile, store: directory.appendingPathComponent("pool-server.sqlite").path, in: directory,
-            name: "pool-server")
-        log("starting the pool server (\(plan.servingPoolSize) VMs)")
-        let poolServer = try await ServerProcess.launch(
-            binary: binary, config: poolConfig, directory: directory, name: "pool-server",
-            environment: BenchFixtures.environment)
-        report.memory.startupEmptyStoreSeconds = poolServer.startup.seconds
+        let (poolServer, poolFile) = try await launchPoolServer()
         let poolClient = LoadClient.make(baseURL: poolServer.baseURL, connections: 64)
         do {
             _ = try await poolClient.send(.GET, "/readyz")
