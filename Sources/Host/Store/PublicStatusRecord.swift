@@ -41,15 +41,6 @@ public struct PublicStatusRecord: Sendable, Equatable {
         "id", "state", "payment_status", "dns_aaaa", "ssh_smoke", "rollback_available", "customer_message", "is_demo",
         "updated_at", "created_at",
     ]
-
-    /// Parses the enum columns as ``AllocationRecord`` does (an unknown value is a corrupt row).
-    static func decode<E: RawRepresentable>(_ raw: String, column: String, as type: E.Type) throws -> E
-    where E.RawValue == String {
-        guard let value = E(rawValue: raw) else {
-            throw StoreError.corruptRow("allocations.\(column) has unknown value '\(raw)'")
-        }
-        return value
-    }
 }
 
 extension Store {

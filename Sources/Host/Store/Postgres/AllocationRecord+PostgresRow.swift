@@ -23,11 +23,7 @@ extension AllocationRecord {
             try row[column].decode(Double?.self).map { Date(timeIntervalSince1970: $0) }
         }
         func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type) throws -> E where E.RawValue == String {
-            let raw = try text(column)
-            guard let value = E(rawValue: raw) else {
-                throw StoreError.corruptRow("allocations.\(column) has unknown value '\(raw)'")
-            }
-            return value
+            try E(stored: try text(column), column: "allocations.\(column)")
         }
         self.init(
             id: try text("id"), userID: try text("user_id"),

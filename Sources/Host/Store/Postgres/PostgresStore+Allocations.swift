@@ -44,10 +44,7 @@ extension PostgresStore {
             "SELECT state, COUNT(*) FROM allocations WHERE deleted_at IS NULL GROUP BY state")
         {
             let (raw, count) = try row.decode((String, Int).self)
-            guard let state = LaunchProofStatus(rawValue: raw) else {
-                throw StoreError.corruptRow("allocations.state has unknown value '\(raw)'")
-            }
-            counts[state] = count
+            counts[try LaunchProofStatus(stored: raw, column: "allocations.state")] = count
         }
         return counts
     }

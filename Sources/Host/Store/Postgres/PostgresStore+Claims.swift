@@ -184,10 +184,7 @@ extension PostgresStore {
 
     fileprivate static func resourceClaim(row: PostgresRow) throws -> ResourceClaim {
         let r = row.makeRandomAccess()
-        let raw = try r["state"].decode(String.self)
-        guard let state = ClaimState(rawValue: raw) else {
-            throw StoreError.corruptRow("resource_claims.state has unknown value '\(raw)'")
-        }
+        let state = try ClaimState(stored: try r["state"].decode(String.self), column: "resource_claims.state")
         return ResourceClaim(
             resource: try r["resource"].decode(String.self), allocationID: try r["allocation_id"].decode(String.self),
             state: state, note: try r["note"].decode(String?.self), attempt: try r["attempt"].decode(Int?.self))

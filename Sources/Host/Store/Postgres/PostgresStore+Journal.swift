@@ -67,10 +67,8 @@ extension PostgresStore {
 
     fileprivate static func journalEntry(row: PostgresRow) throws -> JournalEntry {
         let r = row.makeRandomAccess()
-        let raw = try r["operation"].decode(String.self)
-        guard let operation = JournalEntry.Operation(rawValue: raw) else {
-            throw StoreError.corruptRow("journal.operation has unknown value '\(raw)'")
-        }
+        let operation = try JournalEntry.Operation(
+            stored: try r["operation"].decode(String.self), column: "journal.operation")
         return JournalEntry(
             opID: try r["op_id"].decode(String.self), allocationID: try r["allocation_id"].decode(String.self),
             backend: try r["backend"].decode(String.self), operation: operation,

@@ -12,10 +12,10 @@ extension PostgresStore {
         let (id, state, payment, dns, ssh, rollback, message, demo, updated, created) = try row.decode(
             (String, String, String, String, String, Bool, String, Bool, Double?, Double?).self)
         return PublicStatusRecord(
-            id: id, state: try PublicStatusRecord.decode(state, column: "state", as: LaunchProofStatus.self),
-            paymentStatus: try PublicStatusRecord.decode(payment, column: "payment_status", as: PaymentStatus.self),
-            dnsAAAA: try PublicStatusRecord.decode(dns, column: "dns_aaaa", as: CheckStatus.self),
-            sshSmoke: try PublicStatusRecord.decode(ssh, column: "ssh_smoke", as: CheckStatus.self),
+            id: id, state: try LaunchProofStatus(stored: state, column: "allocations.state"),
+            paymentStatus: try PaymentStatus(stored: payment, column: "allocations.payment_status"),
+            dnsAAAA: try CheckStatus(stored: dns, column: "allocations.dns_aaaa"),
+            sshSmoke: try CheckStatus(stored: ssh, column: "allocations.ssh_smoke"),
             rollbackAvailable: rollback, customerMessage: message, isDemo: demo,
             updatedAt: Date(timeIntervalSince1970: updated ?? created ?? 0))
     }

@@ -34,11 +34,7 @@ extension AllocationRecord {
             (row[at(column)] as Double?).map { Date(timeIntervalSince1970: $0) }
         }
         func decodeEnum<E: RawRepresentable>(_ column: String, as type: E.Type) throws -> E where E.RawValue == String {
-            let raw: String = row[at(column)]
-            guard let value = E(rawValue: raw) else {
-                throw StoreError.corruptRow("allocations.\(column) has unknown value '\(raw)'")
-            }
-            return value
+            try E(stored: row[at(column)], column: "allocations.\(column)")
         }
         self.init(
             id: row[at("id")], userID: row[at("user_id")],

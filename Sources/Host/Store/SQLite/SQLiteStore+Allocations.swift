@@ -57,11 +57,7 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(
                 db, cachedSQL: "SELECT state, COUNT(*) AS n FROM allocations WHERE deleted_at IS NULL GROUP BY state")
             for row in rows {
-                let raw: String = row["state"]
-                guard let state = LaunchProofStatus(rawValue: raw) else {
-                    throw StoreError.corruptRow("allocations.state has unknown value '\(raw)'")
-                }
-                counts[state] = row["n"]
+                counts[try LaunchProofStatus(stored: row["state"], column: "allocations.state")] = row["n"]
             }
             return counts
         }

@@ -165,10 +165,7 @@ extension SQLiteStore {
     }
 
     fileprivate static func resourceClaim(row: Row) throws -> ResourceClaim {
-        let raw: String = row["state"]
-        guard let state = ClaimState(rawValue: raw) else {
-            throw StoreError.corruptRow("resource_claims.state has unknown value '\(raw)'")
-        }
+        let state = try ClaimState(stored: row["state"], column: "resource_claims.state")
         return ResourceClaim(
             resource: row["resource"], allocationID: row["allocation_id"], state: state, note: row["note"],
             attempt: row["attempt"])

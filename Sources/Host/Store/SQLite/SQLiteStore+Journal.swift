@@ -80,10 +80,7 @@ extension SQLiteStore {
     }
 
     static func journalEntry(row: Row) throws -> JournalEntry {
-        let raw: String = row["operation"]
-        guard let operation = JournalEntry.Operation(rawValue: raw) else {
-            throw StoreError.corruptRow("journal.operation has unknown value '\(raw)'")
-        }
+        let operation = try JournalEntry.Operation(stored: row["operation"], column: "journal.operation")
         return JournalEntry(
             opID: row["op_id"], allocationID: row["allocation_id"], backend: row["backend"], operation: operation,
             step: row["step"], startedAt: Date(timeIntervalSince1970: row["started_at"]),

@@ -26,10 +26,10 @@ extension SQLiteStore {
         let created: Double? = row[9]
         return PublicStatusRecord(
             id: row[0],
-            state: try PublicStatusRecord.decode(row[1], column: "state", as: LaunchProofStatus.self),
-            paymentStatus: try PublicStatusRecord.decode(row[2], column: "payment_status", as: PaymentStatus.self),
-            dnsAAAA: try PublicStatusRecord.decode(row[3], column: "dns_aaaa", as: CheckStatus.self),
-            sshSmoke: try PublicStatusRecord.decode(row[4], column: "ssh_smoke", as: CheckStatus.self),
+            state: try LaunchProofStatus(stored: row[1], column: "allocations.state"),
+            paymentStatus: try PaymentStatus(stored: row[2], column: "allocations.payment_status"),
+            dnsAAAA: try CheckStatus(stored: row[3], column: "allocations.dns_aaaa"),
+            sshSmoke: try CheckStatus(stored: row[4], column: "allocations.ssh_smoke"),
             rollbackAvailable: row[5], customerMessage: row[6], isDemo: row[7],
             updatedAt: Date(timeIntervalSince1970: updated ?? created ?? 0))
     }
