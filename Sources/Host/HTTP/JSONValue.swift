@@ -81,21 +81,10 @@ public enum JSONValue: Sendable, Equatable {
     private static func writeString(_ value: String, into out: inout String) {
         out += "\""
         for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"  // safe to embed anywhere
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            if scalar.isASCII, let escaped = JSONEscape.sequence(for: UInt8(scalar.value)) {
+                out += escaped
+            } else {
+                out.unicodeScalars.append(scalar)
             }
         }
         out += "\""

@@ -32,34 +32,18 @@ public enum PublicStatusBody {
         return buffer
     }
 
-    /// A JSON string with ``JSONValue``'s escaping: quotes, backslashes, control characters and
-    /// `<`, `>`, `&` (safe to embed anywhere); everything else as its UTF-8 bytes.
+    /// A JSON string escaped as ``JSONEscape`` says, written byte by byte: only ASCII bytes are
+    /// ever escaped, so the bytes of a multi-byte character pass through as they are.
     static func writeString(_ value: String, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
             var start = 0
             for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0x3E || byte == 0x26
-                else { continue }
+                guard let escaped = JSONEscape.sequence(for: bytes[index]) else { continue }
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
                 start = index + 1
-                switch byte {
-                case 0x22: buffer.writeStaticString("\\\"")
-                case 0x5C: buffer.writeStaticString("\\\\")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
-                case 0x3C: buffer.writeStaticString("\\u003c")
-                case 0x3E: buffer.writeStaticString("\\u003e")
-                case 0x26: buffer.writeStaticString("\\u0026")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
-                    buffer.writeInteger(hex.utf8Start[Int(byte & 0x0F)])
-                }
+                buffer.writeString(escaped)
             }
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count]))
         }
