@@ -113,7 +113,7 @@ extension BenchReport {
         lines.append("| RSS with \(memory.activeAllocations) active allocations (MB) | \(f(memory.activeRSSMB, 1)) |")
         lines.append("| start-up, empty store (s) | \(f(memory.startupEmptyStoreSeconds, 3)) |")
         lines.append(
-            "| start-up with \(memory.activeAllocations) allocations, recovery included (s) | "
+            "| start-up with \(memory.activeAllocations) allocations in the store, to listening (s) | "
                 + "\(f(memory.startupWithAllocationsSeconds, 3)) |")
         lines.append("")
         lines.append("| target | measured | limit | met |")

@@ -57,22 +57,16 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: store: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        do {
-            // Before serving: finish or roll back whatever a crash interrupted.
-            let report = try await startup.dependencies.recovery.recover(logger: logger)
-            FileHandle.standardOutput.write(Data("recovery: \(report)\n".utf8))
-            // Operator ops a crash interrupted after they were authorized and journaled run again.
-            let resumed = try await startup.dependencies.gate.resumeInterrupted(logger: logger)
-            if !resumed.isEmpty {
-                FileHandle.standardOutput.write(Data("recovery: \(resumed.count) operator op(s) resumed\n".utf8))
-            }
-        } catch {
-            FileHandle.standardError.write(Data("error: crash recovery could not read the store: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: startup.dependencies.metrics.registry))
         let server = startup.dependencies.configuration.server
-        let app = buildApplication(startup.dependencies) { boundPort in
+        // Crash recovery runs while the server answers; the worker and reconcile start after it.
+        let recovery = startup.dependencies.startupRecovery { outcome in
+            FileHandle.standardOutput.write(Data("recovery: \(outcome.report)\n".utf8))
+            if outcome.resumedOps > 0 {
+                FileHandle.standardOutput.write(Data("recovery: \(outcome.resumedOps) operator op(s) resumed\n".utf8))
+            }
+        }
+        let app = buildApplication(startup.dependencies, recovery: recovery) { boundPort in
             logger.info("listening", metadata: ["url": "http://\(server.host):\(boundPort)"])
             FileHandle.standardOutput.write(Data("provisioner listening on http://\(server.host):\(boundPort)\n".utf8))
         }

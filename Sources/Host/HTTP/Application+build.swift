@@ -71,11 +71,18 @@ public struct HostDependencies: Sendable {
     /// This Host's name in lease owners: `worker.node_id`, else `<host name>:<server.port>`.
     public let nodeID: String
 
-    /// Crash recovery over these dependencies (run before serving).
+    /// Crash recovery over these dependencies (`serve` runs it as the server starts listening).
     public var recovery: Recovery {
         Recovery(
             store: store, backend: backend, provisioning: provisioning, nodeID: nodeID, metrics: metrics,
             concurrency: configuration.worker.concurrency)
+    }
+
+    /// What `serve` runs at start-up: crash recovery, then the operator ops a crash interrupted.
+    public func startupRecovery(
+        onFinished: @escaping @Sendable (StartupRecovery.Outcome) -> Void = { _ in }
+    ) -> StartupRecovery {
+        StartupRecovery(recovery: recovery, gate: gate, onFinished: onFinished)
     }
 
     /// The reversibility gate over these dependencies (`gate:` config).
@@ -162,9 +169,12 @@ public func buildRouter(_ dependencies: HostDependencies) -> Router<ProvisionerR
 ///
 /// - Parameters:
 ///   - dependencies: Config, store, backend, secrets, metrics.
+///   - recovery: Start-up recovery (`serve` passes ``HostDependencies/startupRecovery(onFinished:)``):
+///     it runs while the server already answers, and the worker and reconcile start once it is done.
 ///   - onServerRunning: Called with the bound port once the server listens.
 public func buildApplication(
     _ dependencies: HostDependencies,
+    recovery: StartupRecovery? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let worker = ProvisioningWorker(
@@ -177,8 +187,10 @@ public func buildApplication(
         orphans: dependencies.orphans, logger: dependencies.logger,
         gate: dependencies.configuration.reconcile.converge ? dependencies.gate : nil)
     let server = dependencies.configuration.server
-    var services: [any Service] = [worker, reconcile]
-    services.append(dependencies.hostHealthChecker)
+    var services: [any Service] = [
+        AfterStartupRecovery(recovery: recovery, services: [worker, reconcile], logger: dependencies.logger),
+        dependencies.hostHealthChecker,
+    ]
     if let backend = dependencies.backend as? any BackgroundWorking {
         services.append(BackendBackgroundService(backend: backend, logger: dependencies.logger))
     }

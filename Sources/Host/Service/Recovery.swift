@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 public import Logging
 public import ProvisionerAPI
 
-/// Crash recovery, run once at start-up before the Host serves: every allocation with a journal
+/// Crash recovery, run once at start-up as the Host starts serving: every allocation with a journal
 /// entry that was begun and never finished is taken over (a new lease epoch fences out whatever
 /// ran before the crash) and handed to the lifecycle, which finishes or rolls back the work:
 /// - `paid`/`provisioning`: the interrupted attempt's resources are torn down (journaled) and a
@@ -70,6 +70,10 @@ public struct Recovery: Sendable {
         report.leasesTakenBack = try await store.releaseLeases(ownerPrefix: nodeID + "/")
         let entries = try await store.unfinishedJournalEntries()
         let allocationIDs = Array(Set(entries.map(\.allocationID))).sorted()
+        if !allocationIDs.isEmpty {
+            logger.notice(
+                "recovery started", metadata: ["recovery.allocations": "\(allocationIDs.count)"])
+        }
         // Allocations are independent: recover up to `concurrency` at once (a real backend may
         // take a while per VM, and start-up waits for all of them).
         await withTaskGroup(of: Report.self) { group in

@@ -56,7 +56,7 @@ struct WorkSignalTests {
     func cancellationEndsTheWait() async {
         let signal = WorkSignal()
         let took = await elapsed {
-            let waiter = Task { await signal.wait(timeout: .seconds(30)) }
+            let waiter = Task { _ = await signal.wait(timeout: .seconds(30)) }
             waiter.cancel()
             await waiter.value
         }
