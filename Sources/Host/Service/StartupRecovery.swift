@@ -1,5 +1,5 @@
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// What `serve` runs once at start-up: crash recovery, then the operator ops a crash interrupted
 /// after they were authorized.
