@@ -103,7 +103,10 @@ extension PoolAssignmentProvisioner {
                 }
                 return try await syncCatalogIfNeeded(logger: logger)
             }
-            guard stored > local else { return }
+            // Against the pool as it is now, not as it was before the read: a refresh of ours that
+            // finished meanwhile installed this generation already, and loading it again would
+            // stall this allocation for a whole catalog decode.
+            guard stored > local, stored > snapshot.generation else { return }
             if refreshesInFlight.withLock({ $0 > 0 }) {
                 // Most likely the catalog our own refresh just saved, about to be installed: this
                 // allocation counts as made just before the refresh rather than waiting for it
