@@ -46,6 +46,7 @@ extension PoolAssignmentProvisioner {
         // it find one ready instead of each rebuilding it from the ledger.
         let claimed = Set(try await withLedger({ try await $0.claims() }).map(\.resource))
         let sizes = install(next, freeList: PoolFreeList(snapshot: next, claimed: claimed))
+        PoolFreedMemory.giveBack()
         logger.info(
             "pool refreshed",
             metadata: [
@@ -87,6 +88,7 @@ extension PoolAssignmentProvisioner {
                             current, previous: nil, in: partStore, seed: true)
                     else { return try await syncCatalogIfNeeded(logger: logger) }
                     install(current.stored(as: generation, layout: layout))
+                    PoolFreedMemory.giveBack()
                     logger.info(
                         "pool catalog stored from the config source",
                         metadata: ["pool.generation": "\(generation)", "pool.size": "\(current.count)"])
@@ -125,6 +127,7 @@ extension PoolAssignmentProvisioner {
                     generation: catalog.generation, vms: try PoolCatalogJSON.decode(Data(catalog.payload.utf8)))
             }
             install(loaded)
+            PoolFreedMemory.giveBack()
             if local == 0 {
                 logger.info(
                     "pool loaded from the stored catalog (it wins over the config source after a refresh)",
