@@ -46,7 +46,6 @@ extension PoolAssignmentProvisioner {
         // it find one ready instead of each rebuilding it from the ledger.
         let claimed = Set(try await withLedger({ try await $0.claims() }).map(\.resource))
         let sizes = install(next, freeList: PoolFreeList(snapshot: next, claimed: claimed))
-        PoolFreedMemory.giveBack()
         logger.info(
             "pool refreshed",
             metadata: [
