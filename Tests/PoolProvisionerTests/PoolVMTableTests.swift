@@ -25,6 +25,17 @@ struct PoolVMTableTests {
         #expect(PoolVMTable([]).isEmpty)
     }
 
+    /// A refresh encodes parts straight from the packed bytes: the text must be what encoding the
+    /// VMs gives, escapes and absent fields included.
+    @Test func encodingFromThePackedBytesGivesTheSameJSON() {
+        var vms = Self.vms
+        vms.append(PoolVM(id: "q\"uote\\back\u{1}ctl\n", name: "tab\there", tags: ["\u{7f}", "/slash"]))
+        let table = PoolVMTable(vms)
+        #expect(PoolCatalogJSON.encode(table, range: 0..<vms.count) == PoolCatalogJSON.encode(vms))
+        #expect(PoolCatalogJSON.encode(table, range: 1..<3) == PoolCatalogJSON.encode(vms[1..<3]))
+        #expect(PoolCatalogJSON.encode(table, range: 2..<2) == "[]")
+    }
+
     @Test func runsAreEqualExactlyWhenTheirBytesAre() {
         let table = PoolVMTable(Self.vms)
         let same = PoolVMTable(Self.vms)

@@ -20,6 +20,73 @@ extension PoolCatalogJSON {
     }
 }
 
+extension PoolCatalogJSON {
+    /// Encodes the VMs of `range` of a packed table straight from its bytes, without making a
+    /// `PoolVM` (and its strings) for each: the same text as ``encode(_:)`` of those VMs.
+    static func encode(_ table: PoolVMTable, range: Range<Int>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(table.encoded(range).count * 2 + 2)
+        out.append(UInt8(ascii: "["))
+        for position in range {
+            if position > range.lowerBound { out.append(UInt8(ascii: ",")) }
+            table.withFields(at: position) { $0.appendJSON(to: &out) }
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension PoolVMTable.PackedFields {
+    /// Appends the VM as ``PoolVM``'s `appendJSON` does: sorted keys, absent fields left out.
+    fileprivate func appendJSON(to out: inout [UInt8]) {
+        var writer = JSONObjectWriter()
+        out.append(UInt8(ascii: "{"))
+        bytes.withUnsafeBufferPointer { buffer in
+            func string(_ name: StaticString, _ range: Range<Int>?) {
+                guard let range else { return }
+                writer.key(name, to: &out)
+                JSONObjectWriter.appendString(UnsafeBufferPointer(rebasing: buffer[range]), to: &out)
+            }
+            func strings(_ name: StaticString, _ start: Int?) {
+                guard let start else { return }
+                writer.key(name, to: &out)
+                out.append(UInt8(ascii: "["))
+                var first = true
+                forEachString(inListAt: start) { range in
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    JSONObjectWriter.appendString(UnsafeBufferPointer(rebasing: buffer[range]), to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+            string("cockpit_url", cockpitURL)
+            string("host", host)
+            string("id", id)
+            string("ipv4", ipv4)
+            string("ipv6", ipv6)
+            string("name", name)
+            strings("plans", plans)
+            string("ssh_host", sshHost)
+            if let sshPort {
+                writer.key("ssh_port", to: &out)
+                out.append(contentsOf: String(sshPort).utf8)
+            }
+            writer.key("status", to: &out)
+            JSONObjectWriter.appendString(
+                (maintenance ? PoolVM.Status.maintenance : PoolVM.Status.available).rawValue, to: &out)
+            if let tags {
+                strings("tags", tags)
+            } else {
+                // A `PoolVM` always has tags, `[]` when none, and its encoder writes them so.
+                writer.key("tags", to: &out)
+                out.append(UInt8(ascii: "["))
+                out.append(UInt8(ascii: "]"))
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
 extension PoolVM {
     /// Appends the VM as a JSON object with its keys in sorted order, absent fields left out.
     fileprivate func appendJSON(to out: inout [UInt8]) {
@@ -75,8 +142,17 @@ private struct JSONObjectWriter {
 
     /// Appends `value` as a JSON string literal, escaped as `JSONEncoder` escapes it (slashes kept).
     static func appendString(_ value: String, to out: inout [UInt8]) {
+        appendString(utf8: value.utf8, to: &out)
+    }
+
+    /// Appends UTF-8 text as a JSON string literal (see ``appendString(_:to:)``).
+    static func appendString(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        appendString(utf8: utf8, to: &out)
+    }
+
+    @inline(__always)
+    private static func appendString(utf8: some Collection<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let utf8 = value.utf8
         if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             out.append(contentsOf: utf8)  // the usual case: nothing to escape
             out.append(UInt8(ascii: "\""))

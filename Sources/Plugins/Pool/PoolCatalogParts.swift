@@ -70,7 +70,7 @@ enum PoolCatalogParts {
             bytes = 0
         }
         for part in ranges.indices where ids[part] == nil {
-            let payload = PoolCatalogJSON.encode(vms[ranges[part]])
+            let payload = PoolCatalogJSON.encode(vms, range: ranges[part])
             batch.append(part)
             payloads.append(payload)
             bytes += payload.utf8.count

@@ -105,6 +105,54 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         static let tags: UInt8 = 2
     }
 
+    /// The fields of the VM at `position` as byte ranges of the packed buffer, for writers that
+    /// need no `String`s (a refresh encodes every changed VM as JSON).
+    func withFields<Result>(at position: Int, _ body: (PackedFields) -> Result) -> Result {
+        var reader = Reader(bytes: bytes, at: Int(starts[position]))
+        let first = bytes[reader.at]
+        let second = bytes[reader.at + 1]
+        reader.at += 2
+        var fields = PackedFields(bytes: bytes, id: reader.stringRange())
+        if first & Flags.name != 0 { fields.name = reader.stringRange() }
+        if first & Flags.ipv4 != 0 { fields.ipv4 = reader.stringRange() }
+        if first & Flags.ipv6 != 0 { fields.ipv6 = reader.stringRange() }
+        if first & Flags.sshHost != 0 { fields.sshHost = reader.stringRange() }
+        if first & Flags.sshPort != 0 { fields.sshPort = Int(Int64(bitPattern: reader.number())) }
+        if first & Flags.cockpitURL != 0 { fields.cockpitURL = reader.stringRange() }
+        if first & Flags.plans != 0 { fields.plans = reader.listStart() }
+        if first & Flags.host != 0 { fields.host = reader.stringRange() }
+        if second & Flags.tags != 0 { fields.tags = reader.listStart() }
+        fields.maintenance = second & Flags.maintenance != 0
+        return body(fields)
+    }
+
+    /// One packed VM's fields: ranges of ``bytes`` for strings, list starts for string lists.
+    struct PackedFields {
+        let bytes: [UInt8]
+        var id: Range<Int>
+        var name: Range<Int>?
+        var ipv4: Range<Int>?
+        var ipv6: Range<Int>?
+        var sshHost: Range<Int>?
+        var sshPort: Int?
+        var cockpitURL: Range<Int>?
+        var plans: Int?
+        var host: Range<Int>?
+        var tags: Int?
+        var maintenance = false
+
+        init(bytes: [UInt8], id: Range<Int>) {
+            self.bytes = bytes
+            self.id = id
+        }
+
+        /// Calls `body` with each string of the list that starts at `start`.
+        func forEachString(inListAt start: Int, _ body: (Range<Int>) -> Void) {
+            var reader = Reader(bytes: bytes, at: start)
+            for _ in 0..<Int(reader.number()) { body(reader.stringRange()) }
+        }
+    }
+
     /// Reads one VM back.
     private struct Reader {
         let bytes: [UInt8]
@@ -144,6 +192,19 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             let count = Int(number())
             defer { at += count }
             return bytes[at..<(at + count)]
+        }
+
+        mutating func stringRange() -> Range<Int> {
+            let count = Int(number())
+            defer { at += count }
+            return at..<(at + count)
+        }
+
+        /// Where a list of strings starts; skips it.
+        mutating func listStart() -> Int {
+            let start = at
+            for _ in 0..<Int(number()) { _ = stringRange() }
+            return start
         }
 
         mutating func string() -> String { String(decoding: stringBytes(), as: UTF8.self) }
