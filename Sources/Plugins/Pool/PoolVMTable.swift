@@ -63,7 +63,11 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         bytes.append(first)
         bytes.append(second)
         appendString(vm.id)
-        for text in [vm.name, vm.ipv4, vm.ipv6, vm.sshHost] { if let text { appendString(text) } }
+        // One call per field: a literal array of them would be a heap allocation per VM.
+        if let name = vm.name { appendString(name) }
+        if let ipv4 = vm.ipv4 { appendString(ipv4) }
+        if let ipv6 = vm.ipv6 { appendString(ipv6) }
+        if let sshHost = vm.sshHost { appendString(sshHost) }
         if let sshPort = vm.sshPort { appendNumber(UInt64(bitPattern: Int64(sshPort))) }
         if let cockpitURL = vm.cockpitURL { appendString(cockpitURL) }
         if let plans = vm.plans { appendStrings(plans) }
