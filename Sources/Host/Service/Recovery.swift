@@ -75,7 +75,7 @@ public struct Recovery: Sendable {
                 "recovery started", metadata: ["recovery.allocations": "\(allocationIDs.count)"])
         }
         // Allocations are independent: recover up to `concurrency` at once (a real backend may
-        // take a while per VM, and start-up waits for all of them).
+        // take a while per VM, and the worker starts only after all of them).
         await withTaskGroup(of: Report.self) { group in
             var running = 0
             for id in allocationIDs {
