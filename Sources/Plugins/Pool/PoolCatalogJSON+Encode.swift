@@ -6,17 +6,9 @@ extension PoolCatalogJSON {
     /// a refresh's time here. The output is what `JSONEncoder` with sorted keys and unescaped
     /// slashes gives (a test holds the two equal).
     public static func encode(_ vms: some Collection<PoolVM>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(vms.count * 96 + 2)
-        out.append(UInt8(ascii: "["))
-        var first = true
-        for vm in vms {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            vm.appendJSON(to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        // Packed first, so one writer (``encode(_:range:)``) knows the JSON form of a VM.
+        let table = PoolVMTable(vms)
+        return encode(table, range: 0..<table.count)
     }
 }
 
@@ -29,7 +21,7 @@ extension PoolCatalogJSON {
         out.append(UInt8(ascii: "["))
         for position in range {
             if position > range.lowerBound { out.append(UInt8(ascii: ",")) }
-            table.withFields(at: position) { $0.appendJSON(to: &out) }
+            table.fields(at: position).appendJSON(to: &out)
         }
         out.append(UInt8(ascii: "]"))
         return String(decoding: out, as: UTF8.self)
@@ -37,7 +29,7 @@ extension PoolCatalogJSON {
 }
 
 extension PoolVMTable.PackedFields {
-    /// Appends the VM as ``PoolVM``'s `appendJSON` does: sorted keys, absent fields left out.
+    /// Appends the VM as a JSON object with its keys in sorted order, absent fields left out.
     fileprivate func appendJSON(to out: inout [UInt8]) {
         var writer = JSONObjectWriter()
         out.append(UInt8(ascii: "{"))
@@ -77,35 +69,12 @@ extension PoolVMTable.PackedFields {
             if let tags {
                 strings("tags", tags)
             } else {
-                // A `PoolVM` always has tags, `[]` when none, and its encoder writes them so.
+                // `tags` is always written, `[]` when there are none, as `JSONEncoder` writes it.
                 writer.key("tags", to: &out)
                 out.append(UInt8(ascii: "["))
                 out.append(UInt8(ascii: "]"))
             }
         }
-        out.append(UInt8(ascii: "}"))
-    }
-}
-
-extension PoolVM {
-    /// Appends the VM as a JSON object with its keys in sorted order, absent fields left out.
-    fileprivate func appendJSON(to out: inout [UInt8]) {
-        var writer = JSONObjectWriter()
-        out.append(UInt8(ascii: "{"))
-        writer.string("cockpit_url", cockpitURL, to: &out)
-        writer.string("host", host, to: &out)
-        writer.string("id", id, to: &out)
-        writer.string("ipv4", ipv4, to: &out)
-        writer.string("ipv6", ipv6, to: &out)
-        writer.string("name", name, to: &out)
-        writer.strings("plans", plans, to: &out)
-        writer.string("ssh_host", sshHost, to: &out)
-        if let sshPort {
-            writer.key("ssh_port", to: &out)
-            out.append(contentsOf: String(sshPort).utf8)
-        }
-        writer.string("status", status.rawValue, to: &out)
-        writer.strings("tags", tags, to: &out)
         out.append(UInt8(ascii: "}"))
     }
 }
@@ -121,23 +90,6 @@ private struct JSONObjectWriter {
         name.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
-    }
-
-    mutating func string(_ name: StaticString, _ value: String?, to out: inout [UInt8]) {
-        guard let value else { return }
-        key(name, to: &out)
-        Self.appendString(value, to: &out)
-    }
-
-    mutating func strings(_ name: StaticString, _ values: [String]?, to out: inout [UInt8]) {
-        guard let values else { return }
-        key(name, to: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            Self.appendString(value, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
     }
 
     /// Appends `value` as a JSON string literal, escaped as `JSONEncoder` escapes it (slashes kept).

@@ -22,10 +22,7 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
     var startIndex: Int { 0 }
     var endIndex: Int { starts.count - 1 }
 
-    subscript(position: Int) -> PoolVM {
-        var reader = Reader(bytes: bytes, at: Int(starts[position]))
-        return reader.vm()
-    }
+    subscript(position: Int) -> PoolVM { fields(at: position).vm }
 
     /// The bytes of the VMs in `range`: equal for two ranges exactly when their VMs are.
     func encoded(_ range: Range<Int>) -> ArraySlice<UInt8> {
@@ -109,9 +106,10 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         static let tags: UInt8 = 2
     }
 
-    /// The fields of the VM at `position` as byte ranges of the packed buffer, for writers that
-    /// need no `String`s (a refresh encodes every changed VM as JSON).
-    func withFields<Result>(at position: Int, _ body: (PackedFields) -> Result) -> Result {
+    /// The fields of the VM at `position` as byte ranges of the packed buffer: the one place the
+    /// layout is read. ``PackedFields/vm`` makes the `PoolVM`; writers that need no `String`s (a
+    /// refresh encodes every changed VM as JSON) read the bytes directly.
+    func fields(at position: Int) -> PackedFields {
         var reader = Reader(bytes: bytes, at: Int(starts[position]))
         let first = bytes[reader.at]
         let second = bytes[reader.at + 1]
@@ -127,7 +125,7 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         if first & Flags.host != 0 { fields.host = reader.stringRange() }
         if second & Flags.tags != 0 { fields.tags = reader.listStart() }
         fields.maintenance = second & Flags.maintenance != 0
-        return body(fields)
+        return fields
     }
 
     /// One packed VM's fields: ranges of ``bytes`` for strings, list starts for string lists.
@@ -155,30 +153,34 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             var reader = Reader(bytes: bytes, at: start)
             for _ in 0..<Int(reader.number()) { body(reader.stringRange()) }
         }
+
+        /// The VM these fields describe.
+        var vm: PoolVM {
+            func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+            func strings(_ start: Int) -> [String] {
+                var list: [String] = []
+                forEachString(inListAt: start) { list.append(string($0)) }
+                return list
+            }
+            var vm = PoolVM(id: string(id))
+            vm.name = name.map(string)
+            vm.ipv4 = ipv4.map(string)
+            vm.ipv6 = ipv6.map(string)
+            vm.sshHost = sshHost.map(string)
+            vm.sshPort = sshPort
+            vm.cockpitURL = cockpitURL.map(string)
+            vm.plans = plans.map(strings)
+            vm.host = host.map(string)
+            vm.tags = tags.map(strings) ?? []
+            vm.status = maintenance ? .maintenance : .available
+            return vm
+        }
     }
 
     /// Reads one VM back.
     private struct Reader {
         let bytes: [UInt8]
         var at: Int
-
-        mutating func vm() -> PoolVM {
-            let first = bytes[at]
-            let second = bytes[at + 1]
-            at += 2
-            var vm = PoolVM(id: string())
-            if first & Flags.name != 0 { vm.name = string() }
-            if first & Flags.ipv4 != 0 { vm.ipv4 = string() }
-            if first & Flags.ipv6 != 0 { vm.ipv6 = string() }
-            if first & Flags.sshHost != 0 { vm.sshHost = string() }
-            if first & Flags.sshPort != 0 { vm.sshPort = Int(Int64(bitPattern: number())) }
-            if first & Flags.cockpitURL != 0 { vm.cockpitURL = string() }
-            if first & Flags.plans != 0 { vm.plans = strings() }
-            if first & Flags.host != 0 { vm.host = string() }
-            if second & Flags.tags != 0 { vm.tags = strings() }
-            if second & Flags.maintenance != 0 { vm.status = .maintenance }
-            return vm
-        }
 
         mutating func number() -> UInt64 {
             var value: UInt64 = 0
@@ -211,8 +213,5 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             return start
         }
 
-        mutating func string() -> String { String(decoding: stringBytes(), as: UTF8.self) }
-
-        mutating func strings() -> [String] { (0..<Int(number())).map { _ in string() } }
     }
 }
