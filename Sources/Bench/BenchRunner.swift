@@ -77,22 +77,8 @@ struct BenchRunner {
             report.commitBudget.append(
                 try await CommitBudget.measure(poolClient, backend: "pool", cycles: plan.budgetCycles))
             let poolAllocate = report.poolAllocationCost.last?.allocate.p50 ?? 0
-            for clients in plan.clientCounts {
-                log("pool cycles, \(clients) client(s)")
-                report.cycles.append(
-                    try await Self.counted(poolClient) {
-                        await HTTPPhases.cycles(
-                            poolClient, backend: "pool", clients: clients, duration: plan.phase,
-                            backendAllocateMedian: poolAllocate, run: clients)
-                    })
-            }
-            log("pool cycles (wrk)")
-            report.cycles.append(
-                try await Self.counted(poolClient) {
-                    try WrkCycles.measure(
-                        baseURL: poolServer.baseURL, backend: "pool", run: 1000, duration: plan.phase,
-                        directory: directory)
-                })
+            try await measureCycles(
+                poolClient, baseURL: poolServer.baseURL, backend: "pool", backendAllocateMedian: poolAllocate)
         } catch {
             await poolClient.shutdown()
             await poolServer.stop()
@@ -121,22 +107,9 @@ struct BenchRunner {
             log("commit budget, simulated")
             report.commitBudget.append(
                 try await CommitBudget.measure(simClient, backend: "simulated", cycles: plan.budgetCycles))
-            for clients in plan.clientCounts {
-                log("simulated cycles, \(clients) client(s)")
-                report.cycles.append(
-                    try await Self.counted(simClient) {
-                        await HTTPPhases.cycles(
-                            simClient, backend: "simulated", clients: clients, duration: plan.phase,
-                            backendAllocateMedian: report.simulatedAllocate.p50, run: clients)
-                    })
-            }
-            log("simulated cycles (wrk)")
-            report.cycles.append(
-                try await Self.counted(simClient) {
-                    try WrkCycles.measure(
-                        baseURL: simServer.baseURL, backend: "simulated", run: 1000, duration: plan.phase,
-                        directory: directory)
-                })
+            try await measureCycles(
+                simClient, baseURL: simServer.baseURL, backend: "simulated",
+                backendAllocateMedian: report.simulatedAllocate.p50)
         } catch {
             await simClient.shutdown()
             await simServer.stop()
@@ -173,6 +146,29 @@ struct BenchRunner {
     }
 
     /// Runs a cycle phase and adds the store's transactions and commits per cycle to its result.
+    /// The allocation cycles of one server at each client count (the bench's own client, which
+    /// times every step), then one row at 64 connections driven by wrk; each row with the store
+    /// transactions and commits it cost.
+    private mutating func measureCycles(
+        _ client: LoadClient, baseURL: String, backend: String, backendAllocateMedian: Double
+    ) async throws {
+        for clients in plan.clientCounts {
+            log("\(backend) cycles, \(clients) client(s)")
+            report.cycles.append(
+                try await Self.counted(client) {
+                    await HTTPPhases.cycles(
+                        client, backend: backend, clients: clients, duration: plan.phase,
+                        backendAllocateMedian: backendAllocateMedian, run: clients)
+                })
+        }
+        log("\(backend) cycles (wrk)")
+        report.cycles.append(
+            try await Self.counted(client) {
+                try WrkCycles.measure(
+                    baseURL: baseURL, backend: backend, run: 1000, duration: plan.phase, directory: directory)
+            })
+    }
+
     private static func counted(_ client: LoadClient, _ phase: () async throws -> CycleResult) async throws
         -> CycleResult
     {
