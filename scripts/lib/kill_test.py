@@ -142,19 +142,32 @@ def client(number):
 
 # --- What the store shows (read-only; the server may hold the write lock) ---------------------
 
+def read_store(queries, timeout):
+    """`queries(db)` on a read-only connection to the store; sqlite3.Error when it cannot be read now."""
+    db = sqlite3.connect("file:%s?mode=ro" % database, uri=True, timeout=timeout)
+    try:
+        return queries(db)
+    finally:
+        db.close()
+
+def teardowns_failed():
+    """How many teardowns have failed so far (audited); 0 when the store could not be read just now."""
+    try:
+        return read_store(lambda db: db.execute(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'teardown.failed'").fetchone()[0], 0.2)
+    except sqlite3.Error:
+        return 0
+
 def probe():
     """What is in flight, from the SQLite file; None when it could not be read just now."""
     now = time.time()
     node = state["node"]
     try:
-        db = sqlite3.connect("file:%s?mode=ro" % database, uri=True, timeout=0.2)
-        try:
-            entries = db.execute(
+        entries, pending = read_store(lambda db: (
+            db.execute(
                 "SELECT j.operation, j.step, j.started_at, a.state, a.lease_owner, a.lease_expires_at "
-                "FROM journal j JOIN allocations a ON a.id = j.allocation_id WHERE j.finished_at IS NULL").fetchall()
-            pending = db.execute("SELECT COUNT(*) FROM allocations WHERE teardown_failures > 0").fetchone()[0]
-        finally:
-            db.close()
+                "FROM journal j JOIN allocations a ON a.id = j.allocation_id WHERE j.finished_at IS NULL").fetchall(),
+            db.execute("SELECT COUNT(*) FROM allocations WHERE teardown_failures > 0").fetchone()[0]), 0.2)
     except sqlite3.Error:
         return None
 
@@ -300,16 +313,6 @@ for round in range(kills):
     process, base = start(node)
     state["base"] = base
 
-def teardowns_failed():
-    try:
-        db = sqlite3.connect("file:%s?mode=ro" % database, uri=True, timeout=0.2)
-        try:
-            return db.execute("SELECT COUNT(*) FROM audit_events WHERE kind = 'teardown.failed'").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-
 if options.faults and not teardowns_failed():
     # The kills can be over before a random destroy outage met a running rollback: with traffic
     # still running, make every fault an outage (with failing starts, so rollbacks run into it)
@@ -339,12 +342,9 @@ def unsettled():
         assert status == 200, (status, body)
         pending += len(body["allocations"])
     try:
-        db = sqlite3.connect("file:%s?mode=ro" % database, uri=True, timeout=1)
-        try:
-            teardowns = db.execute("SELECT COUNT(*) FROM allocations WHERE teardown_failures > 0").fetchone()[0]
-            entries = db.execute("SELECT COUNT(*) FROM journal WHERE finished_at IS NULL").fetchone()[0]
-        finally:
-            db.close()
+        teardowns, entries = read_store(lambda db: (
+            db.execute("SELECT COUNT(*) FROM allocations WHERE teardown_failures > 0").fetchone()[0],
+            db.execute("SELECT COUNT(*) FROM journal WHERE finished_at IS NULL").fetchone()[0]), 1)
     except sqlite3.Error:
         return {"unreadable": 1}
     left = {"transient": pending, "teardown_pending": teardowns, "open_journal_entries": entries}
