@@ -57,10 +57,20 @@ struct HostHealthCheckerTests {
             #expect(try await client.report(HostsHost.report("fra1-0a1b2c3d"), key: HostsHost.fixtureKey).status == .ok)
             let checker = host.checker
             let running = Task { try await checker.run() }
-            defer { running.cancel() }
-            try await pollUntil { try await host.store.host(id: "fra1-0a1b2c3d")?.announcedHealth == .ok }
-            host.clock.advance(by: 61)
-            try await pollUntil { try await host.store.host(id: "fra1-0a1b2c3d")?.announcedHealth == .down }
+            // The checker stops before the store closes; a check against a closed store fails.
+            let stopChecker = {
+                running.cancel()
+                _ = try? await running.value
+            }
+            do {
+                try await pollUntil { try await host.store.host(id: "fra1-0a1b2c3d")?.announcedHealth == .ok }
+                host.clock.advance(by: 61)
+                try await pollUntil { try await host.store.host(id: "fra1-0a1b2c3d")?.announcedHealth == .down }
+            } catch {
+                await stopChecker()
+                throw error
+            }
+            await stopChecker()
         }
     }
 
