@@ -101,14 +101,14 @@ extension SQLiteStore {
         switch write.change {
         case .free:
             try db.execute(
-                sql: """
+                cachedSQL: """
                     DELETE FROM resource_claims
                     WHERE namespace = ? AND resource = ? AND allocation_id = ? AND state = 'assigned'
                     """,
                 arguments: [write.scope, write.resource, write.allocationID])
         case .state(let state, let note):
             try db.execute(
-                sql: """
+                cachedSQL: """
                     UPDATE resource_claims SET state = ?, note = ?, updated_at = ?
                     WHERE namespace = ? AND resource = ? AND allocation_id = ? AND state = 'assigned'
                     """,
