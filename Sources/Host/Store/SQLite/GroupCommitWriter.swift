@@ -95,6 +95,13 @@ final class GroupCommitWriter: Sendable {
         try await database.read(value)
     }
 
+    /// Reads with one statement, outside a transaction: in WAL mode one SELECT sees one snapshot
+    /// on its own, so this skips the BEGIN/COMMIT pair (each compiled anew) that ``read(_:)`` puts
+    /// around it. `statement` must run exactly one statement; two would not see the same snapshot.
+    func readOneStatement<T: Sendable>(_ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await database.unsafeRead(statement)
+    }
+
     /// Commits batches until none is waiting.
     private func drain() async {
         while true {

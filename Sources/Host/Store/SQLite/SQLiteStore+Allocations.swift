@@ -4,7 +4,7 @@ public import ProvisionerAPI
 
 extension SQLiteStore {
     public func allocation(id: String) async throws -> AllocationRecord? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             // Cached: the hottest query (every status read), compiled once per connection.
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE id = ?"),
@@ -15,7 +15,7 @@ extension SQLiteStore {
     }
 
     public func allocation(idempotencyKey: String) async throws -> AllocationRecord? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchOne(
                 db, cachedSQL: "SELECT \(AllocationRecord.Columns.selected) FROM allocations WHERE idempotency_key = ?",
                 arguments: [idempotencyKey]

@@ -47,7 +47,7 @@ extension SQLiteStore {
     }
 
     public func catalogGeneration(namespace: String) async throws -> Int64? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             // Cached: the pool asks before every allocation whether a refresh replaced its catalog.
             try Int64.fetchOne(
                 db, cachedSQL: "SELECT generation FROM backend_catalogs WHERE namespace = ?", arguments: [namespace])

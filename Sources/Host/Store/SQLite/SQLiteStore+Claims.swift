@@ -47,7 +47,7 @@ extension SQLiteStore {
     }
 
     public func resourceClaim(namespace: String, allocationID: String) async throws -> ResourceClaim? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchOne(
                 db,
                 cachedSQL: """
@@ -60,7 +60,7 @@ extension SQLiteStore {
     }
 
     public func resourceClaim(namespace: String, resource: String) async throws -> ResourceClaim? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Self.claim(db, namespace: namespace, column: "resource", value: resource)
         }
     }

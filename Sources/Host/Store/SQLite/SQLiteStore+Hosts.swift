@@ -36,21 +36,21 @@ extension SQLiteStore {
     }
 
     public func host(id: String) async throws -> HostRecord? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchOne(db, cachedSQL: Self.hostSelect + " WHERE h.host_id = ?", arguments: [id]).map(
                 Self.hostRecord)
         }
     }
 
     public func host(keyHash: String) async throws -> HostRecord? {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchOne(db, cachedSQL: Self.hostSelect + " WHERE h.key_hash = ?", arguments: [keyHash])
                 .map(Self.hostRecord)
         }
     }
 
     public func hosts() async throws -> [HostRecord] {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchAll(db, cachedSQL: Self.hostSelect + " ORDER BY h.host_id").map(Self.hostRecord)
         }
     }

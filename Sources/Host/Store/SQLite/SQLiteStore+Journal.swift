@@ -10,7 +10,7 @@ extension SQLiteStore {
     }
 
     public func journalEntries(allocationID: String) async throws -> [JournalEntry] {
-        try await writer.read { db in
+        try await writer.readOneStatement { db in
             try Row.fetchAll(
                 db, cachedSQL: "SELECT * FROM journal WHERE allocation_id = ? ORDER BY started_at, rowid",
                 arguments: [allocationID]

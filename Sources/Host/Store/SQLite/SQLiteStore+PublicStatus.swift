@@ -3,14 +3,13 @@ import GRDB
 
 extension SQLiteStore {
     /// The hottest read (every status poll): one cached statement, only the columns the public
-    /// view shows, read by position, outside a transaction (one SELECT is consistent on its own;
-    /// this skips the BEGIN/COMMIT pair GRDB's `read` puts around it).
+    /// view shows, read by position, outside a transaction.
     ///
     /// Not a synchronous read on the caller's thread: a cooperative thread blocked waiting for a
     /// reader connection, while the readers are held by tasks that need that thread to resume,
     /// deadlocks the server (seen in `scripts/bench --quick` on 2 cores).
     public func publicStatus(id: String) async throws -> PublicStatusRecord? {
-        try await writer.database.unsafeRead { db in
+        try await writer.readOneStatement { db in
             let statement = try db.cachedStatement(sql: Self.publicStatusSQL)
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             return try Self.publicStatus(row: row)
