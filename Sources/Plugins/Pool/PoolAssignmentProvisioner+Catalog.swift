@@ -73,7 +73,46 @@ extension PoolAssignmentProvisioner {
     }
 
     /// Loads the stored catalog when it is newer than ours; stores ours when none exists yet.
+    ///
+    /// Every allocation asks, so the common answer (the installed generation is current) costs one
+    /// small read. Storing or loading a whole catalog runs once at a time: callers that find work
+    /// to do while a sync runs wait for it and then check again. Before, each concurrent
+    /// allocation right after a start (or after another replica's refresh) encoded or decoded
+    /// the whole 100,000-VM catalog itself, and the server answered nothing for seconds.
     func syncCatalogIfNeeded(logger: Logger) async throws {
+        guard let catalogStore else { return }
+        while true {
+            let installed = snapshot.generation
+            do {
+                if let stored = try await catalogStore.generation(),
+                    stored <= installed || stored <= snapshot.generation
+                {
+                    return
+                }
+            } catch {
+                throw ProvisionerError.backendUnavailable("cannot read the pool catalog: \(error)")
+            }
+            let (sync, mine) = catalogSyncInFlight.withLock { inFlight -> (Task<Void, any Error>, Bool) in
+                if let running = inFlight { return (running, false) }
+                let started = Task {
+                    defer { self.catalogSyncInFlight.withLock { $0 = nil } }
+                    try await self.syncCatalog(logger: logger)
+                }
+                inFlight = started
+                return (started, true)
+            }
+            guard mine else {
+                // Someone else's sync: whatever it found, this caller checks again afterwards.
+                _ = try? await sync.value
+                continue
+            }
+            return try await sync.value
+        }
+    }
+
+    /// One sync: loads the stored catalog when it is newer than ours; stores ours when none
+    /// exists yet. Only through ``syncCatalogIfNeeded(logger:)``, one at a time.
+    private func syncCatalog(logger: Logger) async throws {
         guard let catalogStore else { return }
         let local = snapshot.generation
         do {
@@ -85,7 +124,7 @@ extension PoolAssignmentProvisioner {
                     guard
                         case .published(let generation, let layout) = try await PoolCatalogParts.store(
                             current, previous: nil, in: partStore, seed: true)
-                    else { return try await syncCatalogIfNeeded(logger: logger) }
+                    else { return try await syncCatalog(logger: logger) }
                     install(current.stored(as: generation, layout: layout))
                     PoolFreedMemory.giveBack()
                     logger.info(
@@ -102,7 +141,7 @@ extension PoolAssignmentProvisioner {
                         metadata: ["pool.generation": "\(seeded.generation)", "pool.size": "\(current.count)"])
                     return
                 }
-                return try await syncCatalogIfNeeded(logger: logger)
+                return try await syncCatalog(logger: logger)
             }
             // Against the pool as it is now, not as it was before the read: a refresh of ours that
             // finished meanwhile installed this generation already, and loading it again would

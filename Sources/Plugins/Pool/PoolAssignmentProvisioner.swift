@@ -42,6 +42,9 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     /// Refreshes of this process that are saving or installing a catalog. While one runs,
     /// allocations keep using the installed snapshot instead of loading the catalog it is storing.
     let refreshesInFlight = Mutex(0)
+    /// The catalog sync that stores or loads a whole catalog, while one runs: allocations that
+    /// find the same work to do wait for it instead of each encoding or decoding the catalog.
+    let catalogSyncInFlight = Mutex<Task<Void, any Error>?>(nil)
 
     /// Creates a pool backend.
     ///

@@ -108,11 +108,22 @@ struct PoolRoutesTests {
     }
 
     @Test func onlyAQuarantinedVMCanBeReturnedAndOnlyThroughTheGate() async throws {
-        try await PoolHost.run(PoolHost.vms(2)) { host, client in
+        try await PoolHost.run(PoolHost.vms(2), .live) { host, client in
+            let ledger = StoreClaimLedger(store: host.store, namespace: "pool")
+            // The backend's start-up sweep resumes the hook of every claim it finds `cleaning`,
+            // so it must be over before this test sets claims by hand. Hooks run after the sweep:
+            // one released VM back in the pool shows it is.
+            let created = try await client.post(
+                "/v1/vm", json: #"{"user_id":"u1","plan":"trial"}"#, headers: host.serviceAuth)
+            let id = try #require(try created.json()["vm_id"] as? String)
+            _ = try await client.waitForState(id, in: ["provisioned"])
+            let released = try await client.execute(uri: "/v1/vm/\(id)", method: .delete, headers: host.serviceAuth)
+            #expect(released.status.code < 300)
+            try await pollUntil { try await ledger.claims().isEmpty }
+
             let notHeld = try await client.post("/admin/pool/vm-0/return", json: "", headers: host.adminAuth)
             #expect(notHeld.status == .conflict)
             #expect(try notHeld.errorCode() == "state_conflict")
-            let ledger = StoreClaimLedger(store: host.store, namespace: "pool")
             // A VM still being wiped never re-enters the pool.
             _ = try await ledger.claim("vm-1", for: "b")
             _ = try await ledger.setState(.cleaning, of: "vm-1", for: "b", note: "wiping")
