@@ -28,14 +28,22 @@ extension PostgresStore {
         let unpaidSince = limit.unpaidSince.timeIntervalSince1970
         // An allocation occupies its backend while it holds or will hold a VM; a claim counts only
         // when its allocation does not (a VM being reset after a release), so nothing counts twice.
+        // One branch per kind of state, each a search of `allocations_reservations` on backend and
+        // state, so the count never reads the backend's released allocations (see the SQLite
+        // store's `occupancySQL`).
         let rows = try await c.rows(
             """
             WITH occupants AS (
                 SELECT a.id, a.plan FROM allocations a
-                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND (
-                    a.state = ANY(\(states))
-                    OR (a.state = \(failed) AND NOT a.rollback_available)
-                    OR (a.state = \(unpaid) AND a.created_at >= \(unpaidSince)))
+                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = ANY(\(states))
+                UNION ALL
+                SELECT a.id, a.plan FROM allocations a
+                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = \(failed)
+                  AND NOT a.rollback_available
+                UNION ALL
+                SELECT a.id, a.plan FROM allocations a
+                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = \(unpaid)
+                  AND a.created_at >= \(unpaidSince)
             )
             SELECT COUNT(*), COUNT(*) FILTER (WHERE counted.plan = \(plan)) FROM (
                 SELECT o.plan FROM occupants o
