@@ -112,6 +112,8 @@ let package = Package(
                 // The server's read and idle timeouts install a channel handler (HTTP/1 child channel).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The public status read's own connections (SQLiteStatusReaders) use SQLite's C API.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),

@@ -10,6 +10,8 @@ public import GRDB
 public final class SQLiteStore: Store, CommitCounting {
     /// Every write goes through its batch; reads go to the database underneath.
     let writer: GroupCommitWriter
+    /// The public status read's own connections; `nil` for an in-memory store or a wrapped writer.
+    let statusReaders: SQLiteStatusReaders?
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory store.
     ///
@@ -54,11 +56,18 @@ public final class SQLiteStore: Store, CommitCounting {
             }
         }
         writer = GroupCommitWriter(database: database)
+        statusReaders =
+            path == ":memory:"
+            ? nil
+            : SQLiteStatusReaders(
+                path: path, sql: Self.publicStatusSQL,
+                maxConnections: 2 * ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Wraps an existing GRDB writer (tests use in-memory queues and on-disk pools).
     public init(writer: any DatabaseWriter) {
         self.writer = GroupCommitWriter(database: writer)
+        statusReaders = nil
     }
 
     /// What this store committed since it was opened: its transactions (one per write method
@@ -77,6 +86,7 @@ public final class SQLiteStore: Store, CommitCounting {
     }
 
     public func close() async throws {
+        statusReaders?.close()
         if let pool = writer.database as? DatabasePool {
             try pool.close()
         } else if let queue = writer.database as? DatabaseQueue {
