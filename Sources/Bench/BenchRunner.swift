@@ -145,7 +145,6 @@ struct BenchRunner {
         await server.stop()
     }
 
-    /// Runs a cycle phase and adds the store's transactions and commits per cycle to its result.
     /// The allocation cycles of one server at each client count (the bench's own client, which
     /// times every step), then one row at 64 connections driven by wrk; each row with the store
     /// transactions and commits it cost.
@@ -169,6 +168,7 @@ struct BenchRunner {
             })
     }
 
+    /// Runs a cycle phase and adds the store's transactions and commits per cycle to its result.
     private static func counted(_ client: LoadClient, _ phase: () async throws -> CycleResult) async throws
         -> CycleResult
     {

@@ -82,11 +82,10 @@ extension PoolAssignmentProvisioner {
     func syncCatalogIfNeeded(logger: Logger) async throws {
         guard let catalogStore else { return }
         while true {
-            let installed = snapshot.generation
             do {
-                if let stored = try await catalogStore.generation(),
-                    stored <= installed || stored <= snapshot.generation
-                {
+                // Generations are installed in increasing order, so the pool as it is after the
+                // read is the one to compare with (see ``install(_:freeList:)``).
+                if let stored = try await catalogStore.generation(), stored <= snapshot.generation {
                     return
                 }
             } catch {

@@ -38,7 +38,7 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
     /// The id of the VM at `position`, as UTF-8 bytes.
     func idBytes(at position: Int) -> ArraySlice<UInt8> {
         var reader = Reader(bytes: bytes, at: Int(starts[position]) + 2)
-        return reader.stringBytes()
+        return bytes[reader.stringRange()]
     }
 
     /// The id of the VM at `position`.
@@ -177,7 +177,7 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         }
     }
 
-    /// Reads one VM back.
+    /// Walks the packed layout: numbers, and where each string or list of strings lies.
     private struct Reader {
         let bytes: [UInt8]
         var at: Int
@@ -194,12 +194,6 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             }
         }
 
-        mutating func stringBytes() -> ArraySlice<UInt8> {
-            let count = Int(number())
-            defer { at += count }
-            return bytes[at..<(at + count)]
-        }
-
         mutating func stringRange() -> Range<Int> {
             let count = Int(number())
             defer { at += count }
@@ -212,6 +206,5 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             for _ in 0..<Int(number()) { _ = stringRange() }
             return start
         }
-
     }
 }
