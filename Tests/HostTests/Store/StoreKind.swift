@@ -30,14 +30,20 @@ func withStore<T: Sendable>(_ kind: StoreKind, _ body: (any Store) async throws 
     case .memory:
         return try await withMigratedStore(try SQLiteStore(path: ":memory:"), body)
     case .disk:
-        return try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("data/provisioner.sqlite").path)
-            return try await withMigratedStore(store, body)
-        }
+        return try await withMigratedDiskStore(body)
     case .postgres:
         return try await TestPostgres.withDatabase { url in
             try await withMigratedStore(try TestPostgres.store(url: url), body)
         }
+    }
+}
+
+/// Creates and migrates a SQLite store on a file in a fresh temporary directory (a WAL
+/// `DatabasePool`), runs `body`, then closes it and removes its files.
+func withMigratedDiskStore<T: Sendable>(_ body: (SQLiteStore) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let store = try SQLiteStore(path: directory.appendingPathComponent("data/provisioner.sqlite").path)
+        return try await withMigratedStore(store, body)
     }
 }
 

@@ -38,9 +38,7 @@ struct GroupCommitTests {
 
     @Test(.timeLimit(.minutes(1)))
     func aFailingTransactionDoesNotFailItsBatch() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path)
-            try await store.migrate()
+        try await withMigratedDiskStore { store in
             let existing = try await StoreFixture.insert(StoreFixture.order(id: "vm-taken", paid: false), into: store)
             // Many inserts at once, some of them duplicates of a stored id (a primary key violation
             // inside the batch they share with the good ones).
@@ -71,7 +69,6 @@ struct GroupCommitTests {
             // The failed duplicates wrote nothing: not even their audit events.
             #expect(try await store.auditEvents(allocationID: existing.id).count == 1)
             #expect(try await store.allocations(matching: AllocationFilter(), limit: 1000, offset: 0).count == 91)
-            try await store.close()
         }
     }
 }

@@ -10,9 +10,7 @@ import Testing
 struct SQLiteOccupancyPlanTests {
     @Test(.timeLimit(.minutes(1)))
     func theOccupancyCountSearchesAllocationsByBackendAndState() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path)
-            try await store.migrate()
+        try await withMigratedDiskStore { store in
             let limit = ReservationLimit(namespace: "pool", planSlots: 10, totalSlots: 10, unpaidSince: Date())
             let plan = try await store.writer.read { db in
                 try Row.fetchAll(
@@ -26,7 +24,6 @@ struct SQLiteOccupancyPlanTests {
                 #expect(search.contains("backend=? AND state=?"), "plan: \(plan)")
             }
             #expect(!plan.contains { $0.hasPrefix("SCAN a") || $0.hasPrefix("SCAN c") }, "plan: \(plan)")
-            try await store.close()
         }
     }
 }

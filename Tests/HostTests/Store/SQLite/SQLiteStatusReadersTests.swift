@@ -10,9 +10,7 @@ import Testing
 struct SQLiteStatusReadersTests {
     @Test(.timeLimit(.minutes(1)))
     func theStatusConnectionsServeTheReadAndSeeEachCommit() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path)
-            try await store.migrate()
+        let (readers, id) = try await withMigratedDiskStore { store in
             let readers = try #require(store.statusReaders)
             let order = try await StoreFixture.insert(StoreFixture.order(paid: false), into: store)
             let stored = try #require(try await store.allocation(id: order.id))
@@ -33,24 +31,21 @@ struct SQLiteStatusReadersTests {
                 return try await group.reduce(into: [PublicStatusRecord?]()) { $0.append($1) }
             }
             #expect(statuses.count == 200 && statuses.allSatisfy { $0 == PublicStatusRecord(moved) })
-
-            try await store.close()
-            #expect(readers.read(id: order.id, SQLiteStore.publicStatus(row:)) == nil, "a closed store read")
+            return (readers, order.id)
         }
+        // The store is closed now.
+        #expect(readers.read(id: id, SQLiteStore.publicStatus(row:)) == nil, "a closed store read")
     }
 
     @Test(.timeLimit(.minutes(1)))
     func aRowTheStatusConnectionsCannotDecodeIsReadThroughGRDBAndFailsThere() async throws {
-        try await withTemporaryDirectory { directory in
-            let store = try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path)
-            try await store.migrate()
+        try await withMigratedDiskStore { store in
             let order = try await StoreFixture.insert(StoreFixture.order(paid: true), into: store)
             try await store.writer.write { db in
                 try db.execute(sql: "UPDATE allocations SET state = 'exploded' WHERE id = ?", arguments: [order.id])
             }
             #expect(store.statusReaders?.read(id: order.id, SQLiteStore.publicStatus(row:)) == nil)
             await #expect(throws: (any Error).self) { try await store.publicStatus(id: order.id) }
-            try await store.close()
         }
     }
 }
