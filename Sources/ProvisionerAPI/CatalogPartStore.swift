@@ -1,14 +1,18 @@
-/// One part of a catalog stored in parts: an id the store gave it and the text the plugin wrote.
+/// One part of a catalog stored in parts: an id the store gave it and what the plugin wrote, text
+/// (``CatalogPartStore/writeParts(_:)``) or bytes (``CatalogPartStore/writeParts(bytes:)``).
 public struct StoredCatalogPart: Sendable, Hashable {
     /// The store's id for the part; a catalog saved whole (before parts existed) has one part, 0.
     public var id: Int64
-    /// The part as the plugin encoded it.
+    /// The part as the plugin encoded it, when it was written as text; empty when written as bytes.
     public var payload: String
+    /// The part as the plugin encoded it, when it was written as bytes.
+    public var bytes: [UInt8]?
 
     /// Creates a stored part.
-    public init(id: Int64, payload: String) {
+    public init(id: Int64, payload: String, bytes: [UInt8]? = nil) {
         self.id = id
         self.payload = payload
+        self.bytes = bytes
     }
 }
 
@@ -41,7 +45,8 @@ public enum CatalogPublishOutcome: Sendable, Hashable {
 /// current; its unpublished parts are dropped by a later publish.
 ///
 /// ## Implementation requirements
-/// - ``writeParts(_:)`` commits its parts in one transaction and returns ids that grow with every call.
+/// - ``writeParts(_:)`` and ``writeParts(bytes:)`` commit their parts in one transaction and return
+///   ids that grow with every call (of either).
 /// - ``publish(parts:seed:)`` is one transaction: it checks every part exists, makes the list the
 ///   catalog at the next generation (or, seeding, at generation 1 only when there is none), and
 ///   deletes the parts no longer used that are older than the newest part it publishes.
@@ -51,6 +56,11 @@ public protocol CatalogPartStore: CatalogStore {
     ///
     /// - Returns: Their ids, in the order given.
     func writeParts(_ payloads: [String]) async throws -> [Int64]
+    /// Stores parts of a catalog that is not published yet, as bytes (a plugin's own binary form);
+    /// they come back in ``StoredCatalogPart/bytes``.
+    ///
+    /// - Returns: Their ids, in the order given.
+    func writeParts(bytes parts: [[UInt8]]) async throws -> [Int64]
     /// Makes `parts`, in this order, the catalog.
     func publish(parts: [Int64], seed: Bool) async throws -> CatalogPublishOutcome
     /// The catalog as last published, in parts, if one was (one part with id 0 when it was saved whole).

@@ -57,6 +57,55 @@ struct PoolVMTableTests {
         }
     }
 
+    /// Stored parts are the packed bytes: reading them back checked gives the same VMs.
+    @Test func checkedReadingGivesBackTheSameVMs() throws {
+        let table = PoolVMTable(Self.vms)
+        #expect(Array(try PoolVMTable(checking: table.encoded(0..<Self.vms.count))) == Self.vms)
+        #expect(Array(try PoolVMTable(checking: table.encoded(1..<3))) == Array(Self.vms[1..<3]))
+        #expect(try PoolVMTable(checking: [][...]).isEmpty)
+    }
+
+    /// A damaged part (cut short anywhere, a flag no layout knows, a length past the end, bytes
+    /// that are not UTF-8) is an error naming the byte, never a crash.
+    @Test func damagedBytesAreAnErrorNotACrash() throws {
+        let table = PoolVMTable(Self.vms)
+        let bytes = Array(table.encoded(0..<Self.vms.count))
+        // Where a VM ends, the bytes before are whole VMs.
+        let ends = Set(table.indices.map { table.encoded(0..<($0 + 1)).count })
+        for length in 1..<bytes.count where !ends.contains(length) {
+            #expect(throws: PoolCatalogError.self, "cut at \(length)") {
+                try PoolVMTable(checking: bytes[0..<length])
+            }
+        }
+        let unknownFlag: [UInt8] = [0, 0x80, 1, UInt8(ascii: "a")]
+        let error = try #require(throws: PoolCatalogError.self) { try PoolVMTable(checking: unknownFlag[...]) }
+        #expect(error.message.contains("unknown flags") && error.message.contains("at byte 1"))
+        #expect(throws: PoolCatalogError.self) { try PoolVMTable(checking: [0, 0, 9, UInt8(ascii: "a")][...]) }
+        #expect(throws: PoolCatalogError.self) { try PoolVMTable(checking: [0, 0, 2, 0xC3, 0x28][...]) }
+        #expect(throws: PoolCatalogError.self) {
+            try PoolVMTable(checking: ([0, 0] + [UInt8](repeating: 0xFF, count: 11))[...])
+        }
+    }
+
+    /// A refresh cuts the parts as the table grows, a step at a time: the cuts must be those of
+    /// the whole table, or parts would not be found unchanged from one refresh to the next.
+    @Test func cuttingAsTheTableGrowsGivesTheSameParts() {
+        let vms = (0..<10_000).map { PoolVM(id: "vm-\($0)") }
+        let whole = PoolCatalogLayout.ranges(of: PoolVMTable(vms))
+        #expect(whole.count > 5)
+        for step in [1, 100, 4_096] {
+            var table = PoolVMTable(capacity: vms.count)
+            var cutter = PoolCatalogLayout.Cutter()
+            var ranges: [Range<Int>] = []
+            for start in stride(from: 0, to: vms.count, by: step) {
+                for vm in vms[start..<min(start + step, vms.count)] { table.append(vm) }
+                ranges += cutter.cut(table)
+            }
+            if let last = cutter.rest(of: table) { ranges.append(last) }
+            #expect(ranges == whole, "step \(step)")
+        }
+    }
+
     @Test func theIndexFindsEveryIDAndNoOther() throws {
         let vms = (0..<2_000).map { PoolVM(id: "vm-\($0)") }
         let table = PoolVMTable(vms)
@@ -65,5 +114,12 @@ struct PoolVMTableTests {
         #expect(index.position(of: "vm-2000", in: table) == nil)
         #expect(index.position(of: "", in: table) == nil)
         #expect(throws: PoolCatalogError.self) { try (vms + [PoolVM(id: "vm-7")]).validatedIndex() }
+        let repeated = try #require(throws: PoolCatalogError.self) {
+            try PoolVMTable.validated(vms + [PoolVM(id: "vm-7")])
+        }
+        #expect(repeated.index == 2_000 && repeated.field == "id" && repeated.message.contains("pool[7]"))
+        let (checked, checkedIndex) = try PoolVMTable.validated(vms)
+        #expect(Array(checked) == vms)
+        #expect(checkedIndex.position(of: "vm-1999", in: checked) == 1_999)
     }
 }

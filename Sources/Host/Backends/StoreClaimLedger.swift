@@ -133,6 +133,10 @@ public struct StoreCatalogStore: CatalogPartStore {
         try await store.writeCatalogParts(namespace: namespace, payloads: payloads)
     }
 
+    public func writeParts(bytes parts: [[UInt8]]) async throws -> [Int64] {
+        try await store.writeCatalogParts(namespace: namespace, bytes: parts)
+    }
+
     public func publish(parts: [Int64], seed: Bool) async throws -> CatalogPublishOutcome {
         try await store.publishCatalog(namespace: namespace, parts: parts, seed: seed, now: Date())
     }

@@ -172,6 +172,9 @@ public protocol Store: HostStore, OperatorOpStore {
     func catalogGeneration(namespace: String) async throws -> Int64?
     /// Stores parts of a catalog not published yet, in one transaction; returns their ids in order.
     func writeCatalogParts(namespace: String, payloads: [String]) async throws -> [Int64]
+    /// Stores parts of a catalog not published yet, as bytes, in one transaction; returns their ids
+    /// in order. They read back in ``StoredCatalogPart/bytes``.
+    func writeCatalogParts(namespace: String, bytes: [[UInt8]]) async throws -> [Int64]
     /// Makes `parts` the namespace's catalog in one transaction (``CatalogPartStore/publish(parts:seed:)``).
     func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
         -> CatalogPublishOutcome

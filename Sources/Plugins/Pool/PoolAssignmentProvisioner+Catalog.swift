@@ -13,34 +13,38 @@ extension PoolAssignmentProvisioner {
     /// - Throws: ``PoolCatalogError`` for a bad pool (nothing changes), or ``ProvisionerError``
     ///   `backend_unavailable` when the catalog cannot be saved.
     public func refreshPool(_ vms: [PoolVM], logger: Logger) async throws -> (previousSize: Int, newSize: Int) {
-        let index = try vms.validatedIndex()
         refreshesInFlight.withLock { $0 += 1 }
         defer { refreshesInFlight.withLock { $0 -= 1 } }
-        // Packed and indexed before anything is stored; the generation is set once it is known.
-        let prepared = PoolSnapshot(generation: 0, vms: vms, index: index)
         let next: PoolSnapshot
         if let partStore = catalogStore as? any CatalogPartStore {
-            // Only the parts whose VMs changed are written, in short transactions, then published
-            // in one small commit: allocations' claim commits never wait behind a whole catalog.
-            let outcome: PoolCatalogParts.Outcome
+            // Only the parts whose VMs changed are written, in short transactions while the VMs
+            // are checked, then published in one small commit: allocations' claim commits never
+            // wait behind a whole catalog.
+            let stored: (prepared: PoolSnapshot, outcome: PoolCatalogParts.Outcome)
             do {
-                outcome = try await PoolCatalogParts.store(prepared, previous: snapshot, in: partStore, seed: false)
+                stored = try await PoolCatalogParts.checkAndStore(vms, previous: snapshot, in: partStore)
+            } catch let error as PoolCatalogError {
+                throw error
             } catch {
                 throw ProvisionerError.backendUnavailable("cannot save the pool catalog: \(error)")
             }
-            guard case .published(let generation, let layout) = outcome else {
+            guard case .published(let generation, let layout) = stored.outcome else {
                 throw ProvisionerError.backendUnavailable("cannot save the pool catalog: the store did not publish it")
             }
-            next = prepared.stored(as: generation, layout: layout)
-        } else if let catalogStore {
-            let payload = PoolCatalogJSON.encode(vms)
-            do {
-                next = prepared.stored(as: try await catalogStore.save(payload), layout: nil)
-            } catch {
-                throw ProvisionerError.backendUnavailable("cannot save the pool catalog: \(error)")
-            }
+            next = stored.prepared.stored(as: generation, layout: layout)
         } else {
-            next = prepared.stored(as: snapshot.generation + 1, layout: nil)
+            // Checked, packed and indexed before anything is stored.
+            let prepared = try PoolSnapshot(generation: 0, validating: vms)
+            if let catalogStore {
+                let payload = PoolCatalogJSON.encode(vms)
+                do {
+                    next = prepared.stored(as: try await catalogStore.save(payload), layout: nil)
+                } catch {
+                    throw ProvisionerError.backendUnavailable("cannot save the pool catalog: \(error)")
+                }
+            } else {
+                next = prepared.stored(as: snapshot.generation + 1, layout: nil)
+            }
         }
         // The new free list is built before the swap and installed with it, so allocations after
         // it find one ready instead of each rebuilding it from the ledger.
@@ -156,8 +160,7 @@ extension PoolAssignmentProvisioner {
             let loaded: PoolSnapshot
             if let partStore = catalogStore as? any CatalogPartStore {
                 guard let catalog = try await PoolCatalogParts.load(from: partStore) else { return }
-                loaded = PoolSnapshot(
-                    generation: catalog.generation, vms: catalog.vms, index: catalog.index, layout: catalog.layout)
+                loaded = catalog
             } else {
                 guard let catalog = try await catalogStore.load() else { return }
                 loaded = PoolSnapshot(

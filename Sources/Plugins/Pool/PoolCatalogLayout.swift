@@ -19,20 +19,43 @@ struct PoolCatalogLayout: Sendable {
 
     /// Where the parts of `vms` begin and end.
     static func ranges(of vms: PoolVMTable) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        var start = 0
-        for position in vms.indices {
-            let size = position - start + 1
-            let cut =
-                size >= maximumVMs
-                || (size >= minimumVMs && PoolIDIndex.hash(vms.idBytes(at: position)) & cutMask == cutMask)
-            if cut {
-                ranges.append(start..<(position + 1))
-                start = position + 1
-            }
-        }
-        if start < vms.count { ranges.append(start..<vms.count) }
+        var cutter = Cutter()
+        var ranges = cutter.cut(vms)
+        if let last = cutter.rest(of: vms) { ranges.append(last) }
         return ranges
+    }
+
+    /// Finds the parts of a table as it grows: each call cuts what was appended since the last.
+    struct Cutter {
+        /// Where the part not cut yet begins.
+        private(set) var start = 0
+        private var next = 0
+
+        /// The parts that end within the VMs appended to `vms` since the last call.
+        mutating func cut(_ vms: PoolVMTable) -> [Range<Int>] {
+            var ranges: [Range<Int>] = []
+            while next < vms.count {
+                let position = next
+                next += 1
+                let size = position - start + 1
+                let cut =
+                    size >= maximumVMs
+                    || (size >= minimumVMs && PoolIDIndex.hash(vms.idBytes(at: position)) & cutMask == cutMask)
+                if cut {
+                    ranges.append(start..<next)
+                    start = next
+                }
+            }
+            return ranges
+        }
+
+        /// The last part, once every VM is in `vms`: what follows the last cut, if anything.
+        mutating func rest(of vms: PoolVMTable) -> Range<Int>? {
+            precondition(next == vms.count, "cut(_:) has seen every VM")
+            guard start < vms.count else { return nil }
+            defer { start = vms.count }
+            return start..<vms.count
+        }
     }
 
     /// The stored part of `previous` holding exactly `vms[range]`, if there is one.

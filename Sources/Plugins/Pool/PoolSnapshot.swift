@@ -16,10 +16,23 @@ struct PoolSnapshot: Sendable {
     /// How many `available` VMs that list their plans serve each plan.
     private let availableByPlan: [String: Int]
 
-    /// A snapshot of `vms`; `index` is theirs when the caller built it already (validation does).
-    init(generation: Int64, vms: [PoolVM], index: PoolIDIndex? = nil, layout: PoolCatalogLayout? = nil) {
+    /// A snapshot of `vms`, checked already (the config source is checked when it is parsed).
+    init(generation: Int64, vms: [PoolVM]) {
         let table = PoolVMTable(vms)
-        self.init(generation: generation, table: table, index: index ?? PoolIDIndex(table), layout: layout)
+        self.init(generation: generation, table: table, index: PoolIDIndex(table), layout: nil)
+    }
+
+    /// A snapshot of the VMs `packer` checked and packed.
+    init(generation: Int64, packed packer: PoolCheckedPacker) {
+        self.init(generation: generation, table: packer.table, index: packer.index, layout: nil)
+    }
+
+    /// A snapshot of `vms` after checking each and that ids are unique, in one pass over them.
+    ///
+    /// - Throws: ``PoolCatalogError`` naming the first bad entry and field.
+    init(generation: Int64, validating vms: [PoolVM], layout: PoolCatalogLayout? = nil) throws(PoolCatalogError) {
+        let (table, index) = try PoolVMTable.validated(vms)
+        self.init(generation: generation, table: table, index: index, layout: layout)
     }
 
     private init(generation: Int64, table: PoolVMTable, index: PoolIDIndex, layout: PoolCatalogLayout?) {

@@ -36,10 +36,16 @@ extension PoolVM {
     private static func isValidID(_ id: String) -> Bool {
         let utf8 = id.utf8
         guard !utf8.isEmpty else { return false }
-        if utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII whitespace: tab, line feed, vertical tab, form feed, carriage return, space.
-            return utf8.count <= 200 && !utf8.contains { (0x09...0x0D).contains($0) || $0 == 0x20 }
+        // ASCII whitespace: tab, line feed, vertical tab, form feed, carriage return, space.
+        let ascii = utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            var whitespace = false
+            for byte in bytes {
+                if byte >= 0x80 { return nil }
+                whitespace = whitespace || (0x09...0x0D).contains(byte) || byte == 0x20
+            }
+            return bytes.count <= 200 && !whitespace
         }
+        if let valid = ascii ?? nil { return valid }
         return id.unicodeScalars.count <= 200 && !id.unicodeScalars.contains(where: \.properties.isWhitespace)
     }
 
@@ -75,5 +81,56 @@ extension [PoolVM] {
             }
         }
         return index
+    }
+}
+
+extension PoolVMTable {
+    /// Checks every VM of `vms` and that ids are unique while packing them, in one pass: the
+    /// table and its id index, ready for a snapshot. A refresh of 100,000 VMs validated, then
+    /// packed, then indexed them, three walks over the `PoolVM`s.
+    ///
+    /// - Throws: ``PoolCatalogError`` naming the first bad entry and field.
+    static func validated(_ vms: [PoolVM]) throws(PoolCatalogError) -> (table: PoolVMTable, index: PoolIDIndex) {
+        var packer = PoolCheckedPacker(capacity: vms.count)
+        try packer.append(vms[...])
+        return (packer.table, packer.index)
+    }
+}
+
+/// Packs VMs into a ``PoolVMTable`` after checking each, and indexes their ids on the way (a
+/// repeated id is refused), a run of VMs at a time: a refresh stores the parts of one run while
+/// it checks the next.
+struct PoolCheckedPacker {
+    private(set) var table: PoolVMTable
+    private(set) var index: PoolIDIndex
+
+    /// An empty table and index with room for about `capacity` VMs.
+    init(capacity: Int) {
+        table = PoolVMTable(capacity: capacity)
+        index = PoolIDIndex(capacity: capacity)
+    }
+
+    /// Checks and appends `vms`, the pool's next entries (their indices are their positions).
+    ///
+    /// - Throws: ``PoolCatalogError`` naming the first bad entry and field; the entries before it
+    ///   stay appended.
+    mutating func append(_ vms: ArraySlice<PoolVM>) throws(PoolCatalogError) {
+        precondition(vms.startIndex == table.count, "entries are appended in order")
+        // Through the buffer, each VM is read where it is: the array's subscript copied every
+        // `PoolVM` (and retained its strings) for each use.
+        try vms.withUnsafeBufferPointer { (buffer) throws(PoolCatalogError) in
+            for offset in buffer.indices {
+                let position = vms.startIndex + offset
+                if let problem = buffer[offset].problem() {
+                    throw PoolCatalogError(index: position, field: problem.field, message: problem.message)
+                }
+                table.append(buffer[offset])
+                if let first = index.insert(position, in: table) {
+                    throw PoolCatalogError(
+                        index: position, field: "id",
+                        message: "duplicate VM id '\(buffer[offset].id)' (first used by pool[\(first)])")
+                }
+            }
+        }
     }
 }

@@ -14,9 +14,14 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
     private var starts: [UInt32] = [0]
 
     init(_ vms: some Collection<PoolVM>) {
-        starts.reserveCapacity(vms.count + 1)
-        bytes.reserveCapacity(vms.count * 32)
+        self.init(capacity: vms.count)
         for vm in vms { append(vm) }
+    }
+
+    /// An empty table with room for about `capacity` VMs (``append(_:)`` fills it).
+    init(capacity: Int) {
+        starts.reserveCapacity(capacity + 1)
+        bytes.reserveCapacity(capacity * 32)
     }
 
     var startIndex: Int { 0 }
@@ -44,7 +49,8 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
     /// The id of the VM at `position`.
     func id(at position: Int) -> String { String(decoding: idBytes(at: position), as: UTF8.self) }
 
-    private mutating func append(_ vm: PoolVM) {
+    /// Adds `vm` at the end.
+    mutating func append(_ vm: PoolVM) {
         var first: UInt8 = 0
         if vm.name != nil { first |= Flags.name }
         if vm.ipv4 != nil { first |= Flags.ipv4 }
@@ -104,6 +110,43 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         // The second byte.
         static let maintenance: UInt8 = 1
         static let tags: UInt8 = 2
+    }
+
+    /// The table whose ``encoded(_:)`` bytes are `packed`, after checking every VM in them: each
+    /// length within the bytes, each string valid UTF-8, no flag this layout does not know, so a
+    /// damaged stored part is an error here rather than a crash when it is read.
+    ///
+    /// - Throws: ``PoolCatalogError`` saying what is wrong and at which byte.
+    init(checking packed: ArraySlice<UInt8>) throws(PoolCatalogError) {
+        self.init(capacity: packed.count / 32)
+        bytes.append(contentsOf: packed)
+        var reader = CheckedReader(bytes: bytes)
+        while reader.at < bytes.count {
+            let vmStart = reader.at
+            do throws(CheckedReader.Damage) {
+                let first = try reader.byte()
+                let second = try reader.byte()
+                guard second & ~(Flags.maintenance | Flags.tags) == 0 else {
+                    throw CheckedReader.Damage("unknown flags \(second)", at: reader.at - 1)
+                }
+                try reader.string()
+                for flag in [Flags.name, Flags.ipv4, Flags.ipv6, Flags.sshHost] where first & flag != 0 {
+                    try reader.string()
+                }
+                if first & Flags.sshPort != 0 { _ = try reader.number() }
+                if first & Flags.cockpitURL != 0 { try reader.string() }
+                if first & Flags.plans != 0 { try reader.strings() }
+                if first & Flags.host != 0 { try reader.string() }
+                if second & Flags.tags != 0 { try reader.strings() }
+            } catch {
+                throw PoolCatalogError(
+                    index: starts.count - 1,
+                    message:
+                        "the stored catalog part is damaged: \(error.what) at byte \(error.at) (the VM starting at byte \(vmStart))"
+                )
+            }
+            starts.append(UInt32(reader.at))
+        }
     }
 
     /// The fields of the VM at `position` as byte ranges of the packed buffer: the one place the
@@ -174,6 +217,58 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
             vm.tags = tags.map(strings) ?? []
             vm.status = maintenance ? .maintenance : .available
             return vm
+        }
+    }
+
+    /// Walks packed bytes that may be damaged (read back from a store): every read is checked.
+    private struct CheckedReader {
+        struct Damage: Error {
+            var what: String
+            var at: Int
+            init(_ what: String, at: Int) {
+                self.what = what
+                self.at = at
+            }
+        }
+
+        let bytes: [UInt8]
+        var at = 0
+
+        mutating func byte() throws(Damage) -> UInt8 {
+            guard at < bytes.count else { throw Damage("the bytes end inside a VM", at: at) }
+            defer { at += 1 }
+            return bytes[at]
+        }
+
+        mutating func number() throws(Damage) -> UInt64 {
+            var value: UInt64 = 0
+            for shift in stride(from: UInt64(0), to: 64, by: 7) {
+                let byte = try byte()
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+            }
+            throw Damage("a number longer than 64 bits", at: at)
+        }
+
+        mutating func string() throws(Damage) {
+            let length = try number()
+            guard length <= UInt64(bytes.count - at) else {
+                throw Damage("a string of \(length) bytes runs past the end", at: at)
+            }
+            let range = at..<(at + Int(length))
+            guard String(validating: bytes[range], as: UTF8.self) != nil else {
+                throw Damage("a string that is not UTF-8", at: at)
+            }
+            at = range.upperBound
+        }
+
+        mutating func strings() throws(Damage) {
+            let count = try number()
+            // Each string takes at least its length byte.
+            guard count <= UInt64(bytes.count - at) else {
+                throw Damage("a list of \(count) strings runs past the end", at: at)
+            }
+            for _ in 0..<Int(count) { try string() }
         }
     }
 

@@ -113,4 +113,86 @@ struct PoolCatalogPartsTests {
             #expect(try await Self.served(third).vms.compactMap(\.vm) == renamed)
         }
     }
+
+    /// Parts are stored as the pool's packed bytes (a format byte first), and a catalog published
+    /// as JSON parts, as every catalog was before the packed form, still loads on an upgrade.
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func partsAreStoredPackedAndJSONPartsFromBeforeStillLoad(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let pool = PoolHost.pool(Self.vms, store: store)
+            _ = try await pool.refreshPool(Self.vms, logger: Self.logger)
+            let stored = try #require(try await store.catalogParts(namespace: "pool"))
+            #expect(stored.parts.allSatisfy { $0.payload.isEmpty && $0.bytes?.first == 1 })
+
+            let halves = [Array(Self.vms[..<1_000]), Array(Self.vms[1_000...])]
+            let json = try await store.writeCatalogParts(
+                namespace: "pool", payloads: halves.map(PoolCatalogJSON.encode))
+            _ = try await store.publishCatalog(namespace: "pool", parts: json, seed: false, now: Date())
+            let upgraded = PoolHost.pool([PoolVM(id: "config-source")], store: store)
+            #expect(try await Self.served(upgraded).vms.compactMap(\.vm) == Self.vms)
+
+            // Its next refresh stores the pool packed again (these JSON parts were not cut where
+            // the pool cuts parts, so none is kept).
+            var changed = Self.vms
+            changed[2_999].name = "changed"
+            _ = try await upgraded.refreshPool(changed, logger: Self.logger)
+            let after = try #require(try await store.catalogParts(namespace: "pool")).parts
+            #expect(after.allSatisfy { $0.bytes?.first == 1 && !json.contains($0.id) })
+            let replica = PoolHost.pool([PoolVM(id: "config-source")], store: store)
+            #expect(try await Self.served(replica).vms.compactMap(\.vm) == changed)
+        }
+    }
+
+    /// A stored part that is damaged, or written in a format this version does not know, stops
+    /// the load with an error saying so; the replica keeps serving the pool it had.
+    @Test(.timeLimit(.minutes(1)))
+    func aDamagedOrUnknownPartIsAClearError() async throws {
+        try await withStore(.disk) { store in
+            for (bytes, expected) in [([UInt8]([1, 0, 0x80, 1, 0x61]), "damaged"), ([9, 0, 0], "format 9")] {
+                let part = try await store.writeCatalogParts(namespace: "pool", bytes: [bytes])
+                _ = try await store.publishCatalog(namespace: "pool", parts: part, seed: false, now: Date())
+                let replica = PoolHost.pool([PoolVM(id: "config-source")], store: store)
+                let error = try await #require(throws: ProvisionerError.self) { try await Self.served(replica) }
+                #expect(error.code == .backendUnavailable)
+                let detail = error.operatorDetail ?? ""
+                #expect(detail.contains("cannot read the pool catalog") && detail.contains(expected), "\(detail)")
+                #expect(try await replica.report().vms.compactMap(\.vm) == [PoolVM(id: "config-source")])
+            }
+        }
+    }
+
+    /// A refresh writes parts while it checks the VMs: a pool refused after some parts were
+    /// written publishes nothing, names the first bad entry, and the next publish drops them.
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func aPoolRefusedPartWayChangesNothing(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let vms = (0..<20_000).map { PoolVM(id: "vm-\($0)") }
+            let pool = PoolHost.pool(vms, store: store)
+            _ = try await pool.refreshPool(vms, logger: Self.logger)
+            let published = try await Self.partIDs(store)
+
+            var bad = vms.map { vm in
+                var vm = vm
+                vm.tags = ["next"]  // every part changes, so parts are written before the bad entry
+                return vm
+            }
+            bad[17_000].ipv4 = "nope"
+            let field = try await #require(throws: PoolCatalogError.self) {
+                try await pool.refreshPool(bad, logger: Self.logger)
+            }
+            #expect(field.index == 17_000 && field.field == "ipv4")
+            bad[17_000].ipv4 = nil
+            bad[19_000].id = "vm-3"
+            let repeated = try await #require(throws: PoolCatalogError.self) {
+                try await pool.refreshPool(bad, logger: Self.logger)
+            }
+            #expect(repeated.index == 19_000 && repeated.field == "id")
+
+            #expect(try await Self.partIDs(store) == published)
+            #expect(try await store.catalogGeneration(namespace: "pool") == 1)
+            #expect(try await pool.report().vms.compactMap(\.vm) == vms)
+            let replica = PoolHost.pool([PoolVM(id: "config-source")], store: store)
+            #expect(try await Self.served(replica).vms.compactMap(\.vm) == vms)
+        }
+    }
 }

@@ -248,6 +248,9 @@ struct FinalizeFailingStore: Store {
     func writeCatalogParts(namespace: String, payloads: [String]) async throws -> [Int64] {
         try await base.writeCatalogParts(namespace: namespace, payloads: payloads)
     }
+    func writeCatalogParts(namespace: String, bytes: [[UInt8]]) async throws -> [Int64] {
+        try await base.writeCatalogParts(namespace: namespace, bytes: bytes)
+    }
     func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
         -> CatalogPublishOutcome
     {

@@ -42,6 +42,24 @@ struct StoreCatalogPartsTests {
         }
     }
 
+    /// Parts written as bytes (a plugin's binary form) read back as bytes, next to text parts, in
+    /// one catalog; ids grow across both kinds of write.
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func partsWrittenAsBytesReadBackAsBytes(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store async throws in
+            let text = try await store.writeCatalogParts(namespace: "pool", payloads: ["[a]"])
+            let binary: [[UInt8]] = [[1, 0, 0xFF, 0x80], [], Array(0...255)]
+            let packed = try await store.writeCatalogParts(namespace: "pool", bytes: binary)
+            #expect(packed.count == 3 && packed[0] > text[0] && packed == packed.sorted())
+            #expect(try await store.writeCatalogParts(namespace: "pool", bytes: []) == [])
+            _ = try await store.publishCatalog(namespace: "pool", parts: packed + text, seed: false, now: Date())
+            let parts = try #require(try await store.catalogParts(namespace: "pool")).parts
+            #expect(parts.map(\.id) == packed + text)
+            #expect(parts.map(\.bytes) == binary + [nil])
+            #expect(parts.map(\.payload) == ["", "", "", "[a]"])
+        }
+    }
+
     /// A refresh that crashed after writing parts and before publishing them left the previous
     /// catalog current; the next publish drops its parts.
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)

@@ -295,6 +295,9 @@ enum PostgresMigrations {
                 """,
                 "ALTER TABLE backend_catalogs ADD COLUMN IF NOT EXISTS parts text",
             ]),
+        Migration(
+            version: 8, name: "catalog parts as bytes",
+            statements: ["ALTER TABLE backend_catalog_parts ADD COLUMN IF NOT EXISTS packed bytea"]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

@@ -18,6 +18,21 @@ extension PostgresStore {
         }
     }
 
+    public func writeCatalogParts(namespace: String, bytes: [[UInt8]]) async throws -> [Int64] {
+        guard !bytes.isEmpty else { return [] }
+        let buffers = bytes.map { ByteBuffer(bytes: $0) }
+        return try await transaction { c in
+            let rows = try await c.rows(
+                """
+                INSERT INTO backend_catalog_parts (namespace, payload, packed)
+                SELECT \(namespace), '', p.packed FROM unnest(\(buffers)::bytea[]) WITH ORDINALITY AS p(packed, n)
+                ORDER BY p.n
+                RETURNING id
+                """, logger: logger)
+            return try rows.map { try $0.decode(Int64.self) }.sorted()
+        }
+    }
+
     public func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
         -> CatalogPublishOutcome
     {
@@ -81,21 +96,25 @@ extension PostgresStore {
                 return StoredCatalogParts(generation: generation, parts: [StoredCatalogPart(id: 0, payload: payload)])
             }
             let ids = CatalogPartList.ids(text)
-            var payloads: [Int64: String] = [:]
+            var parts: [Int64: StoredCatalogPart] = [:]
             for row in try await c.rows(
-                "SELECT id, payload FROM backend_catalog_parts WHERE namespace = \(namespace) AND id = ANY(\(ids))",
+                """
+                SELECT id, payload, packed FROM backend_catalog_parts
+                WHERE namespace = \(namespace) AND id = ANY(\(ids))
+                """,
                 logger: logger)
             {
-                let (id, part) = try row.decode((Int64, String).self)
-                payloads[id] = part
+                let (id, payload, packed) = try row.decode((Int64, String, ByteBuffer?).self)
+                parts[id] = StoredCatalogPart(
+                    id: id, payload: payload, bytes: packed.map { Array($0.readableBytesView) })
             }
             return StoredCatalogParts(
                 generation: generation,
                 parts: try ids.map { id in
-                    guard let payload = payloads[id] else {
+                    guard let part = parts[id] else {
                         throw StoreError.corruptRow("catalog part \(id) of \(namespace) is missing")
                     }
-                    return StoredCatalogPart(id: id, payload: payload)
+                    return part
                 })
         }
     }

@@ -275,6 +275,11 @@ enum Migrations {
                     ALTER TABLE backend_catalogs ADD COLUMN parts TEXT;
                     """)
         }
+        migrator.registerMigration("v11: catalog parts as bytes") { db in
+            // A part a plugin wrote in its own binary form (`payload` is '' then): the pool's parts
+            // are its packed VMs, half the bytes of their JSON and nothing to encode.
+            try db.execute(sql: "ALTER TABLE backend_catalog_parts ADD COLUMN packed BLOB")
+        }
         return migrator
     }
 }

@@ -15,6 +15,18 @@ extension SQLiteStore {
         }
     }
 
+    public func writeCatalogParts(namespace: String, bytes: [[UInt8]]) async throws -> [Int64] {
+        guard !bytes.isEmpty else { return [] }
+        return try await writer.write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO backend_catalog_parts (namespace, payload, packed) VALUES (?, '', ?)")
+            return try bytes.map { part in
+                try statement.execute(arguments: [namespace, Data(part)])
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
     public func publishCatalog(namespace: String, parts: [Int64], seed: Bool, now: Date) async throws
         -> CatalogPublishOutcome
     {
@@ -68,19 +80,26 @@ extension SQLiteStore {
                     generation: generation, parts: [StoredCatalogPart(id: 0, payload: row["payload"])])
             }
             let ids = CatalogPartList.ids(text)
-            var payloads: [Int64: String] = [:]
+            var parts: [Int64: StoredCatalogPart] = [:]
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT id, payload FROM backend_catalog_parts WHERE namespace = ? AND id IN \(Self.list(ids))",
+                sql: """
+                    SELECT id, payload, packed FROM backend_catalog_parts
+                    WHERE namespace = ? AND id IN \(Self.list(ids))
+                    """,
                 arguments: [namespace])
-            while let part = try rows.next() { payloads[part["id"]] = part["payload"] }
+            while let row = try rows.next() {
+                let id: Int64 = row["id"]
+                let packed: Data? = row["packed"]
+                parts[id] = StoredCatalogPart(id: id, payload: row["payload"], bytes: packed.map { [UInt8]($0) })
+            }
             return StoredCatalogParts(
                 generation: generation,
                 parts: try ids.map { id in
-                    guard let payload = payloads[id] else {
+                    guard let part = parts[id] else {
                         throw StoreError.corruptRow("catalog part \(id) of \(namespace) is missing")
                     }
-                    return StoredCatalogPart(id: id, payload: payload)
+                    return part
                 })
         }
     }

@@ -1,0 +1,78 @@
+import ProvisionerAPI
+
+extension PoolCatalogParts {
+    /// How many VMs a refresh checks and packs before it hands the parts found among them to the
+    /// store's writer.
+    static let vmsPerStep = 8_192
+
+    /// A refresh in one pass over the VMs: checks and packs `vms`, and stores the parts that differ
+    /// from `previous` while it goes, so each write runs on the store's writer while the next VMs
+    /// are checked (checking and writing 100,000 VMs one after the other took twice as long).
+    /// Checking each entry's fields in a task of its own beside the packing took the second core
+    /// from allocations (the longest allocation during refreshes went from ~10 to 20-36 ms) for
+    /// a few milliseconds less, so the check stays in the one pass.
+    ///
+    /// A pool refused part-way leaves the parts written for it unpublished: the catalog stays as it
+    /// was, and the next publish drops them, as it drops those of a refresh that crashed.
+    ///
+    /// - Returns: The new pool (generation 0: install it with ``PoolSnapshot/stored(as:layout:)``)
+    ///   and what publishing it did.
+    /// - Throws: ``PoolCatalogError`` for a bad pool; the store's errors.
+    static func checkAndStore(_ vms: [PoolVM], previous: PoolSnapshot?, in store: any CatalogPartStore)
+        async throws -> (prepared: PoolSnapshot, outcome: Outcome)
+    {
+        var packer = PoolCheckedPacker(capacity: vms.count)
+        var cutter = PoolCatalogLayout.Cutter()
+        let unchanged = previous.map(UnchangedParts.init)
+        var ranges: [Range<Int>] = []
+        var ids: [Int64?] = []
+        try await withThrowingTaskGroup(of: [(part: Int, id: Int64)].self) { writes in
+            var batch = PartBatch()
+            var writing = false
+            // At most one write in flight: before the next, the last one's ids are recorded.
+            func record(_ written: [(part: Int, id: Int64)]?) {
+                for (part, id) in written ?? [] { ids[part] = id }
+            }
+            var start = 0
+            while start < vms.count {
+                let end = min(start + vmsPerStep, vms.count)
+                try packer.append(vms[start..<end])
+                start = end
+                var found = cutter.cut(packer.table)
+                if end == vms.count, let last = cutter.rest(of: packer.table) { found.append(last) }
+                for range in found {
+                    let id = unchanged?.id(of: range, in: packer.table)
+                    if id == nil { batch.add(part: ranges.count, packed(range, of: packer.table)) }
+                    ranges.append(range)
+                    ids.append(id)
+                }
+                guard batch.bytes >= bytesPerWrite || (end == vms.count && !batch.parts.isEmpty) else { continue }
+                if writing { record(try await writes.next() ?? nil) }
+                let sending = batch
+                batch = PartBatch()
+                writes.addTask {
+                    let written = try await store.writeParts(bytes: sending.payloads)
+                    return Array(zip(sending.parts, written).map { (part: $0, id: $1) })
+                }
+                writing = true
+            }
+            while let written = try await writes.next() { record(written) }
+        }
+        let prepared = PoolSnapshot(generation: 0, packed: packer)
+        return (prepared, try await publish(ids: ids, ranges: ranges, vms: prepared.vms, in: store, seed: false))
+    }
+
+    /// Parts waiting to be written together.
+    private struct PartBatch: Sendable {
+        /// Their numbers in the catalog's list of parts.
+        var parts: [Int] = []
+        var payloads: [[UInt8]] = []
+        var bytes = 0
+
+        mutating func add(part: Int, _ payload: [UInt8]) {
+            parts.append(part)
+            payloads.append(payload)
+            bytes += payload.count
+        }
+    }
+}
