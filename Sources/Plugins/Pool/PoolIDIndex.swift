@@ -1,19 +1,28 @@
-/// Finds a VM's position in a pool by its id: an open-addressing table of 32-bit positions, each
-/// next to 32 bits of its id's hash (8 bytes a slot, about 20 bytes a VM) instead of a
-/// `[String: Int]` that keeps a second copy of every id (about 50 bytes a VM), hashed with FNV-1a
-/// instead of SipHash, so building it for 100,000 VMs takes a few milliseconds. A probe reads the
-/// VM's id only when the stored hash bits match: comparing ids at every occupied slot on the way
-/// was a third of a refresh's checking time (each one a cache miss into the packed VMs).
+/// Finds a VM's position in a pool by its id: an open-addressing table of 32-bit slots (about 8
+/// bytes a VM) instead of a `[String: Int]` that keeps a second copy of every id (about 50 bytes a
+/// VM), hashed with FNV-1a instead of SipHash, so building it for 100,000 VMs takes a few
+/// milliseconds.
+///
+/// A slot holds `position + 1` in its low bits (as many as the capacity needs) and the id's hash
+/// in the bits above (15 of them for 100,000 VMs), so a probe reads a VM's id only when those
+/// match: comparing ids at every occupied slot on the way was a third of a refresh's checking time,
+/// each one a cache miss into the packed VMs.
 struct PoolIDIndex: Sendable {
-    /// The hash's high 32 bits, then `position + 1`; 0 for an empty slot. The count is a power of
-    /// two at least twice the pool.
-    private var slots: [UInt64]
+    /// Hash bits, then `position + 1`; 0 for an empty slot. The count is a power of two at least
+    /// twice the pool.
+    private var slots: [UInt32]
+    /// How many low bits of a slot hold `position + 1`.
+    private let positionBits: UInt32
 
     /// An empty index with room for `capacity` VMs.
     init(capacity: Int) {
+        precondition(capacity < Int(UInt32.max), "a pool holds fewer than 2^32 VMs")
         var size = 8
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = [UInt32](repeating: 0, count: size)
+        var bits: UInt32 = 1
+        while UInt64(capacity) >= UInt64(1) << bits { bits += 1 }
+        positionBits = bits
     }
 
     /// Indexes every VM of `table`; a repeated id keeps its first position.
@@ -45,35 +54,38 @@ struct PoolIDIndex: Sendable {
     /// Records `position` under `hash` unless a position with the same id (`sameID`) is there.
     private mutating func insert(_ position: Int, hash: Int, sameID: (Int) -> Bool) -> Int? {
         let mask = slots.count - 1
-        let tag = Self.tag(hash)
+        let tag = tag(hash)
         var slot = hash & mask
         while slots[slot] != 0 {
             let entry = slots[slot]
-            if entry & Self.tagBits == tag, sameID(Self.position(entry)) { return Self.position(entry) }
+            if entry & ~positionMask == tag, sameID(self.position(entry)) { return self.position(entry) }
             slot = (slot + 1) & mask
         }
-        slots[slot] = tag | UInt64(position + 1)
+        precondition(position < Int(positionMask), "the index holds as many VMs as its capacity")
+        slots[slot] = tag | UInt32(position + 1)
         return nil
     }
 
     private func position(hash: Int, sameID: (Int) -> Bool) -> Int? {
         let mask = slots.count - 1
-        let tag = Self.tag(hash)
+        let tag = tag(hash)
         var slot = hash & mask
         while slots[slot] != 0 {
             let entry = slots[slot]
-            if entry & Self.tagBits == tag, sameID(Self.position(entry)) { return Self.position(entry) }
+            if entry & ~positionMask == tag, sameID(self.position(entry)) { return self.position(entry) }
             slot = (slot + 1) & mask
         }
         return nil
     }
 
-    private static let tagBits: UInt64 = 0xFFFF_FFFF_0000_0000
+    private var positionMask: UInt32 { positionBits >= 32 ? .max : (1 << positionBits) - 1 }
 
-    /// The hash bits a slot keeps: the high half (the low bits choose the slot).
-    private static func tag(_ hash: Int) -> UInt64 { UInt64(UInt(bitPattern: hash)) & tagBits }
+    /// The hash bits a slot keeps: from the hash's high half (its low bits choose the slot).
+    private func tag(_ hash: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 32) & ~positionMask
+    }
 
-    private static func position(_ entry: UInt64) -> Int { Int(entry & 0xFFFF_FFFF) - 1 }
+    private func position(_ entry: UInt32) -> Int { Int(entry & positionMask) - 1 }
 
     /// FNV-1a over an id's UTF-8 bytes: stable across runs, which the catalog's content-defined
     /// part boundaries rely on too (``PoolCatalogLayout``).

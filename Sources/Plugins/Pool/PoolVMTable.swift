@@ -24,6 +24,15 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
         bytes.reserveCapacity(capacity * 32)
     }
 
+    /// Makes room for `count` VMs in all, as large on average as those in the table: a table
+    /// filled a run at a time (a refresh) grows once to about its size instead of doubling, which
+    /// copied the packed VMs and touched twice the memory.
+    mutating func reserve(forTotal count: Int) {
+        guard !isEmpty, count > self.count else { return }
+        starts.reserveCapacity(count + 1)
+        bytes.reserveCapacity(bytes.count / self.count * count * 9 / 8)
+    }
+
     var startIndex: Int { 0 }
     var endIndex: Int { starts.count - 1 }
 
