@@ -32,7 +32,8 @@ extension BenchReport {
             guard cycle.client == HTTPPhases.benchClientName else {
                 lines.append(
                     "| \(cycle.backend), \(cycle.client) | \(cycle.clients) | \(f(cycle.cyclesPerSecond)) | "
-                        + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | all requests: \(cycle.requestLatency.text) | | | | "
+                        + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | all requests "
+                        + "(\(f(cycle.requestsPerCycle, 1)) per cycle): \(cycle.requestLatency.text) | | | | "
                         + "\(cycle.errors) |")
                 continue
             }
@@ -41,6 +42,14 @@ extension BenchReport {
                     + "\(f(cycle.cyclesPerSecond / ceiling, 3)) | \(cycle.create.text) | "
                     + "\(cycle.timeToProvisioned.text) | \(cycle.release.text) | \(cycle.frameworkOverhead.text) | "
                     + "\(cycle.errors) |")
+        }
+        for cycle in cycles where cycle.client == noop.client && cycle.requestsPerCycle > 0 {
+            lines.append("")
+            lines.append(
+                "HTTP bound, \(cycle.backend) cycles (\(cycle.client)): \(f(cycle.requestsPerCycle, 1)) requests per "
+                    + "cycle (create, status polls, release) at the no-op route's \(f(noop.perSecond)) req/s allow "
+                    + "at most \(f(noop.perSecond / cycle.requestsPerCycle)) cycles/s, were every request as cheap as "
+                    + "`GET /healthz`; measured \(f(cycle.cyclesPerSecond)).")
         }
         lines.append(contentsOf: postgresReplicasLines())
         lines.append("")

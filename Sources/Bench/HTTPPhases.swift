@@ -39,6 +39,9 @@ struct CycleResult: Codable, Sendable {
     /// Every request of the phase (create, status reads, release) together: what wrk reports,
     /// which cannot tell the steps of a cycle apart.
     var requestLatency = LatencySummary.zero
+
+    /// Requests per completed cycle (wrk rows): the polls a cycle took, plus its create and release.
+    var requestsPerCycle: Double { cycles > 0 ? Double(requestLatency.count) / Double(cycles) : 0 }
 }
 
 enum HTTPPhases {
