@@ -1,10 +1,11 @@
 extension PoolCatalogJSON {
-    /// Encodes a pool as a bare JSON array (the stored catalog's payload, or one part of it).
+    /// Encodes a pool as a bare JSON array (the catalog's payload in a store that keeps it whole;
+    /// a store of parts gets the packed form, ``PoolCatalogParts``).
     ///
     /// Written directly into a byte buffer rather than through `JSONEncoder` (or `String`
-    /// appends): a refresh of 100,000 VMs encodes every part that changed, and both spent most of
-    /// a refresh's time here. The output is what `JSONEncoder` with sorted keys and unescaped
-    /// slashes gives (a test holds the two equal).
+    /// appends), which took most of a 100,000-VM refresh's time when parts were JSON. The output
+    /// is what `JSONEncoder` with sorted keys and unescaped slashes gives (a test holds the two
+    /// equal).
     public static func encode(_ vms: some Collection<PoolVM>) -> String {
         // Packed first, so one writer (``encode(_:range:)``) knows the JSON form of a VM.
         let table = PoolVMTable(vms)

@@ -10,7 +10,7 @@ import ProvisionerAPI
 /// packed (``PoolVMTable/encoded(_:)``), so storing a part encodes nothing and writes about half
 /// the bytes of its JSON. Parts written as JSON text (before the packed form) still load.
 enum PoolCatalogParts {
-    /// At most this much part text per write transaction (the longest an allocation's commit can
+    /// At most this many bytes of parts per write transaction (the longest an allocation's commit can
     /// wait behind a refresh is about one such write).
     static let bytesPerWrite = 256 * 1024
     /// The first byte of a part written as bytes: the packed layout of ``PoolVMTable``, version 1.
@@ -150,7 +150,8 @@ enum PoolCatalogParts {
         do {
             return Array(try PoolVMTable(checking: bytes.dropFirst()))
         } catch {
-            throw PoolCatalogError(message: "stored catalog part \(part.id): \(error.message)")
+            // Bytes counted from the first VM, after the format byte.
+            throw PoolCatalogError(message: "stored catalog part \(part.id): its packed VMs are \(error.message)")
         }
     }
 }

@@ -148,11 +148,9 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
                 if first & Flags.host != 0 { try reader.string() }
                 if second & Flags.tags != 0 { try reader.strings() }
             } catch {
+                // No entry index: it would count VMs within these bytes, not within the pool.
                 throw PoolCatalogError(
-                    index: starts.count - 1,
-                    message:
-                        "the stored catalog part is damaged: \(error.what) at byte \(error.at) (the VM starting at byte \(vmStart))"
-                )
+                    message: "damaged: \(error.what) at byte \(error.at) (the VM starting at byte \(vmStart))")
             }
             starts.append(UInt32(reader.at))
         }
@@ -160,7 +158,7 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
 
     /// The fields of the VM at `position` as byte ranges of the packed buffer: the one place the
     /// layout is read. ``PackedFields/vm`` makes the `PoolVM`; writers that need no `String`s (a
-    /// refresh encodes every changed VM as JSON) read the bytes directly.
+    /// pool encoded as JSON) read the bytes directly.
     func fields(at position: Int) -> PackedFields {
         var reader = Reader(bytes: bytes, at: Int(starts[position]))
         let first = bytes[reader.at]
