@@ -85,8 +85,18 @@ struct ServerTimeoutTests {
         }
     }
 
+    /// With the timeouts configured, a request sent at once is answered. The idle timeout is
+    /// 10 s, not 1 s: on a loaded CI machine (this test once took 16 s) more than a second passed
+    /// between the test client's connect and its request, and the server rightly cut the idle
+    /// connection.
     @Test func aNormalRequestStillWorks() async throws {
-        try await TestHost.run(.live, configure: { $0.server.idleTimeoutSeconds = 1 }) { _, client in
+        try await TestHost.run(
+            .live,
+            configure: {
+                $0.server.idleTimeoutSeconds = 10
+                $0.server.readTimeoutSeconds = 10
+            }
+        ) { _, client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
         }
