@@ -90,7 +90,7 @@ struct PoolVMTableTests {
     /// A refresh cuts the parts as the table grows, a step at a time: the cuts must be those of
     /// the whole table, or parts would not be found unchanged from one refresh to the next.
     @Test func cuttingAsTheTableGrowsGivesTheSameParts() {
-        let vms = (0..<10_000).map { PoolVM(id: "vm-\($0)") }
+        let vms = (0..<5_000).map { PoolVM(id: "vm-\($0)") }
         let whole = PoolCatalogLayout.ranges(of: PoolVMTable(vms))
         #expect(whole.count > 5)
         for step in [1, 100, 4_096] {

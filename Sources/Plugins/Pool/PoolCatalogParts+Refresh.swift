@@ -1,8 +1,8 @@
 import ProvisionerAPI
 
 extension PoolCatalogParts {
-    /// How many VMs a refresh checks and packs before it hands the parts found among them to the
-    /// store's writer.
+    /// How many VMs a refresh checks and packs before it cuts them into parts; the changed parts go
+    /// to the store's writer ``bytesPerWrite`` at a time.
     static let vmsPerStep = 8_192
 
     /// A refresh in one pass over the VMs: checks and packs `vms`, and stores the parts that differ
@@ -29,9 +29,18 @@ extension PoolCatalogParts {
         try await withThrowingTaskGroup(of: [(part: Int, id: Int64)].self) { writes in
             var batch = PartBatch()
             var writing = false
-            // At most one write in flight: before the next, the last one's ids are recorded.
-            func record(_ written: [(part: Int, id: Int64)]?) {
-                for (part, id) in written ?? [] { ids[part] = id }
+            // At most one write in flight: before the next is sent, the last one's ids are recorded.
+            func send() async throws {
+                if writing, let written = try await writes.next() {
+                    for (part, id) in written { ids[part] = id }
+                }
+                let sending = batch
+                batch = PartBatch()
+                writes.addTask {
+                    let written = try await store.writeParts(bytes: sending.payloads)
+                    return Array(zip(sending.parts, written).map { (part: $0, id: $1) })
+                }
+                writing = true
             }
             var start = 0
             while start < vms.count {
@@ -45,18 +54,13 @@ extension PoolCatalogParts {
                     if id == nil { batch.add(part: ranges.count, packed(range, of: packer.table)) }
                     ranges.append(range)
                     ids.append(id)
+                    if batch.bytes >= bytesPerWrite { try await send() }
                 }
-                guard batch.bytes >= bytesPerWrite || (end == vms.count && !batch.parts.isEmpty) else { continue }
-                if writing { record(try await writes.next() ?? nil) }
-                let sending = batch
-                batch = PartBatch()
-                writes.addTask {
-                    let written = try await store.writeParts(bytes: sending.payloads)
-                    return Array(zip(sending.parts, written).map { (part: $0, id: $1) })
-                }
-                writing = true
             }
-            while let written = try await writes.next() { record(written) }
+            if !batch.parts.isEmpty { try await send() }
+            while let written = try await writes.next() {
+                for (part, id) in written { ids[part] = id }
+            }
         }
         let prepared = PoolSnapshot(generation: 0, packed: packer)
         return (prepared, try await publish(ids: ids, ranges: ranges, vms: prepared.vms, in: store, seed: false))
