@@ -45,9 +45,10 @@ struct FencedLeaseTests {
     /// The non-template VMs on the fake.
     static func vms(_ fake: FakeXAPI) -> [FakeXAPISnapshot.VM] { fake.snapshot().vms.filter { !$0.isTemplate } }
 
-    /// Waits, by polling, until `condition` holds or `timeout` passes.
+    /// Waits, by polling, until `condition` holds or `timeout` passes (60 s: the slow-allocate test
+    /// takes ~35 s in a loaded CI run for its 9 s allocate, and once timed out at 30).
     static func waitUntil(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+        _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
