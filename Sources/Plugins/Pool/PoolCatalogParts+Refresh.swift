@@ -29,17 +29,15 @@ extension PoolCatalogParts {
         try await withThrowingTaskGroup(of: [(part: Int, id: Int64)].self) { writes in
             var batch = PartBatch()
             var writing = false
+            func record(_ written: [(part: Int, id: Int64)]) {
+                for (part, id) in written { ids[part] = id }
+            }
             // At most one write in flight: before the next is sent, the last one's ids are recorded.
             func send() async throws {
-                if writing, let written = try await writes.next() {
-                    for (part, id) in written { ids[part] = id }
-                }
+                if writing, let written = try await writes.next() { record(written) }
                 let sending = batch
                 batch = PartBatch()
-                writes.addTask {
-                    let written = try await store.writeParts(bytes: sending.payloads)
-                    return Array(zip(sending.parts, written).map { (part: $0, id: $1) })
-                }
+                writes.addTask { try await sending.write(to: store) }
                 writing = true
             }
             var start = 0
@@ -58,25 +56,9 @@ extension PoolCatalogParts {
                 }
             }
             if !batch.parts.isEmpty { try await send() }
-            while let written = try await writes.next() {
-                for (part, id) in written { ids[part] = id }
-            }
+            while let written = try await writes.next() { record(written) }
         }
         let prepared = PoolSnapshot(generation: 0, packed: packer)
         return (prepared, try await publish(ids: ids, ranges: ranges, vms: prepared.vms, in: store, seed: false))
-    }
-
-    /// Parts waiting to be written together.
-    private struct PartBatch: Sendable {
-        /// Their numbers in the catalog's list of parts.
-        var parts: [Int] = []
-        var payloads: [[UInt8]] = []
-        var bytes = 0
-
-        mutating func add(part: Int, _ payload: [UInt8]) {
-            parts.append(part)
-            payloads.append(payload)
-            bytes += payload.count
-        }
     }
 }

@@ -89,25 +89,38 @@ enum PoolCatalogParts {
     private static func writeMissing(
         _ ids: inout [Int64?], ranges: [Range<Int>], vms: PoolVMTable, in store: any CatalogPartStore
     ) async throws {
-        var batch: [Int] = []
-        var parts: [[UInt8]] = []
-        var bytes = 0
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            let written = try await store.writeParts(bytes: parts)
-            for (part, id) in zip(batch, written) { ids[part] = id }
-            batch.removeAll(keepingCapacity: true)
-            parts.removeAll(keepingCapacity: true)
-            bytes = 0
-        }
+        var batch = PartBatch()
         for part in ranges.indices where ids[part] == nil {
-            let stored = packed(ranges[part], of: vms)
-            batch.append(part)
-            parts.append(stored)
-            bytes += stored.count
-            if bytes >= bytesPerWrite { try await flush() }
+            batch.add(part: part, packed(ranges[part], of: vms))
+            if batch.bytes >= bytesPerWrite {
+                for (part, id) in try await batch.write(to: store) { ids[part] = id }
+                batch = PartBatch()
+            }
         }
-        try await flush()
+        for (part, id) in try await batch.write(to: store) { ids[part] = id }
+    }
+
+    /// Parts waiting to be written together, in one transaction of at most about ``bytesPerWrite``.
+    struct PartBatch: Sendable {
+        /// Their numbers in the catalog's list of parts.
+        private(set) var parts: [Int] = []
+        private(set) var payloads: [[UInt8]] = []
+        private(set) var bytes = 0
+
+        mutating func add(part: Int, _ payload: [UInt8]) {
+            parts.append(part)
+            payloads.append(payload)
+            bytes += payload.count
+        }
+
+        /// Writes the parts (nothing when there are none).
+        ///
+        /// - Returns: Each part's number with the id the store gave it.
+        func write(to store: any CatalogPartStore) async throws -> [(part: Int, id: Int64)] {
+            guard !parts.isEmpty else { return [] }
+            let written = try await store.writeParts(bytes: payloads)
+            return Array(zip(parts, written).map { (part: $0, id: $1) })
+        }
     }
 
     /// The part holding `vms[range]`, as it is stored: ``packedFormat`` and the VMs' packed bytes.
