@@ -21,7 +21,7 @@ extension PoolCatalogParts {
     static func checkAndStore(_ vms: [PoolVM], previous: PoolSnapshot?, in store: any CatalogPartStore)
         async throws -> (prepared: PoolSnapshot, outcome: Outcome)
     {
-        var packer = PoolCheckedPacker(capacity: vms.count)
+        var packer = PoolCheckedPacker(capacity: vms.count, replacing: previous)
         var cutter = PoolCatalogLayout.Cutter()
         let unchanged = previous.map(UnchangedParts.init)
         var ranges: [Range<Int>] = []

@@ -13,6 +13,9 @@ struct PoolIDIndex: Sendable {
     private var slots: [UInt32]
     /// How many low bits of a slot hold `position + 1`.
     private let positionBits: UInt32
+    /// Whether every position inserted was recorded: no id was inserted twice. A refresh reuses
+    /// only such an index (``PoolCheckedPacker``).
+    private(set) var holdsEveryPosition = true
 
     /// An empty index with room for `capacity` VMs.
     init(capacity: Int) {
@@ -58,7 +61,10 @@ struct PoolIDIndex: Sendable {
         var slot = hash & mask
         while slots[slot] != 0 {
             let entry = slots[slot]
-            if entry & ~positionMask == tag, sameID(self.position(entry)) { return self.position(entry) }
+            if entry & ~positionMask == tag, sameID(self.position(entry)) {
+                holdsEveryPosition = false
+                return self.position(entry)
+            }
             slot = (slot + 1) & mask
         }
         precondition(position < Int(positionMask), "the index holds as many VMs as its capacity")
@@ -76,6 +82,13 @@ struct PoolIDIndex: Sendable {
             slot = (slot + 1) & mask
         }
         return nil
+    }
+
+    /// Whether this index and `other` are one table (a refresh took the previous pool's index).
+    func sharesStorage(with other: PoolIDIndex) -> Bool {
+        slots.withUnsafeBufferPointer { mine in
+            other.slots.withUnsafeBufferPointer { mine.baseAddress == $0.baseAddress }
+        }
     }
 
     private var positionMask: UInt32 { positionBits >= 32 ? .max : (1 << positionBits) - 1 }

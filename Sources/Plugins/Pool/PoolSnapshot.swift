@@ -5,7 +5,8 @@ struct PoolSnapshot: Sendable {
     let generation: Int64
     /// The VMs, in the order the operator listed them (packed: ``PoolVMTable``).
     let vms: PoolVMTable
-    private let index: PoolIDIndex
+    /// Each VM's position by id (a refresh that keeps the ids reuses it: ``PoolCheckedPacker``).
+    let index: PoolIDIndex
     /// Which stored catalog part holds which VMs, when the catalog was stored in parts (a refresh
     /// rewrites only the parts whose VMs changed).
     let layout: PoolCatalogLayout?
@@ -23,8 +24,8 @@ struct PoolSnapshot: Sendable {
     }
 
     /// A snapshot of the VMs `packer` checked and packed.
-    init(generation: Int64, packed packer: PoolCheckedPacker) {
-        self.init(generation: generation, table: packer.table, index: packer.index, layout: nil)
+    init(generation: Int64, packed packer: consuming PoolCheckedPacker) {
+        self.init(generation: generation, table: packer.table, index: packer.finishedIndex(), layout: nil)
     }
 
     /// A snapshot of `vms` after checking each and that ids are unique, in one pass over them.

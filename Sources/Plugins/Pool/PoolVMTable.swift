@@ -50,9 +50,24 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
     func listsPlans(at position: Int) -> Bool { bytes[Int(starts[position])] & Flags.plans != 0 }
 
     /// The id of the VM at `position`, as UTF-8 bytes.
-    func idBytes(at position: Int) -> ArraySlice<UInt8> {
+    func idBytes(at position: Int) -> ArraySlice<UInt8> { bytes[idRange(at: position)] }
+
+    /// Whether this table has a VM at `position` and its id is that of `other`'s VM at `position`.
+    func hasSameID(at position: Int, as other: PoolVMTable) -> Bool {
+        guard position < count else { return false }
+        let mine = idRange(at: position)
+        let theirs = other.idRange(at: position)
+        guard mine.count == theirs.count else { return false }
+        return bytes.withUnsafeBufferPointer { mineBytes in
+            other.bytes.withUnsafeBufferPointer { theirBytes in
+                mineBytes[mine].elementsEqual(theirBytes[theirs])
+            }
+        }
+    }
+
+    private func idRange(at position: Int) -> Range<Int> {
         var reader = Reader(bytes: bytes, at: Int(starts[position]) + 2)
-        return bytes[reader.stringRange()]
+        return reader.stringRange()
     }
 
     /// The id of the VM at `position`.
