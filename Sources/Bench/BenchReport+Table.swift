@@ -51,6 +51,17 @@ extension BenchReport {
                     + "at most \(f(noop.perSecond / cycle.requestsPerCycle)) cycles/s, were every request as cheap as "
                     + "`GET /healthz`; measured \(f(cycle.cyclesPerSecond)).")
         }
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        for cycle in cycles where cycle.serverCPUPerCycleMs > 0 {
+            let both = cycle.serverCPUPerCycleMs + cycle.clientCPUPerCycleMs
+            lines.append("")
+            lines.append(
+                "CPU bound, \(cycle.backend) cycles (\(cycle.client)): a cycle cost the server "
+                    + "\(f(cycle.serverCPUPerCycleMs, 2)) ms of CPU and wrk \(f(cycle.clientCPUPerCycleMs, 2)) ms; this "
+                    + "machine's \(f(cores, 0)) cores allow at most \(f(cores * 1000 / both)) cycles/s at that cost with "
+                    + "the client beside the server (\(f(cores * 1000 / cycle.serverCPUPerCycleMs)) with the cores to the "
+                    + "server alone); measured \(f(cycle.cyclesPerSecond)).")
+        }
         lines.append(contentsOf: postgresReplicasLines())
         lines.append("")
         lines.append(

@@ -137,8 +137,16 @@ struct BenchReport: Codable, Sendable {
         if noop.client != WrkLoad.clientName || statusReads.client != WrkLoad.clientName {
             problems.append("the no-op route and the status reads were not measured by wrk")
         }
-        for backend in ["pool", "simulated"] where wrkCycle(backend) == nil {
-            problems.append("\(backend) cycles not driven by wrk")
+        for backend in ["pool", "simulated"] {
+            guard let cycle = wrkCycle(backend) else {
+                problems.append("\(backend) cycles not driven by wrk")
+                continue
+            }
+            if cycle.serverCPUPerCycleMs <= 0 || cycle.clientCPUPerCycleMs <= 0 {
+                problems.append(
+                    "\(backend) cycles (wrk): CPU per cycle not measured (server \(cycle.serverCPUPerCycleMs) ms, "
+                        + "wrk \(cycle.clientCPUPerCycleMs) ms)")
+            }
         }
         for cycle in cycles where cycle.cycles == 0 || cycle.errors > cycle.cycles / 10 {
             problems.append("\(cycle.backend) cycles at \(cycle.clients): \(cycle.cycles) done, \(cycle.errors) errors")

@@ -78,7 +78,7 @@ struct BenchRunner {
                 try await CommitBudget.measure(poolClient, backend: "pool", cycles: plan.budgetCycles))
             let poolAllocate = report.poolAllocationCost.last?.allocate.p50 ?? 0
             try await measureCycles(
-                poolClient, baseURL: poolServer.baseURL, backend: "pool", backendAllocateMedian: poolAllocate)
+                poolClient, server: poolServer, backend: "pool", backendAllocateMedian: poolAllocate)
         } catch {
             await poolClient.shutdown()
             await poolServer.stop()
@@ -108,8 +108,7 @@ struct BenchRunner {
             report.commitBudget.append(
                 try await CommitBudget.measure(simClient, backend: "simulated", cycles: plan.budgetCycles))
             try await measureCycles(
-                simClient, baseURL: simServer.baseURL, backend: "simulated",
-                backendAllocateMedian: report.simulatedAllocate.p50)
+                simClient, server: simServer, backend: "simulated", backendAllocateMedian: report.simulatedAllocate.p50)
         } catch {
             await simClient.shutdown()
             await simServer.stop()
@@ -149,7 +148,7 @@ struct BenchRunner {
     /// times every step), then one row at 64 connections driven by wrk; each row with the store
     /// transactions and commits it cost.
     private mutating func measureCycles(
-        _ client: LoadClient, baseURL: String, backend: String, backendAllocateMedian: Double
+        _ client: LoadClient, server: ServerProcess, backend: String, backendAllocateMedian: Double
     ) async throws {
         for clients in plan.clientCounts {
             log("\(backend) cycles, \(clients) client(s)")
@@ -164,7 +163,8 @@ struct BenchRunner {
         report.cycles.append(
             try await Self.counted(client) {
                 try WrkCycles.measure(
-                    baseURL: baseURL, backend: backend, run: 1000, duration: plan.phase, directory: directory)
+                    baseURL: server.baseURL, serverPID: server.pid, backend: backend, run: 1000, duration: plan.phase,
+                    directory: directory)
             })
     }
 

@@ -40,6 +40,11 @@ struct CycleResult: Codable, Sendable {
     /// which cannot tell the steps of a cycle apart.
     var requestLatency = LatencySummary.zero
 
+    /// CPU the server spent per completed cycle, in ms (wrk rows; 0 when not measured).
+    var serverCPUPerCycleMs = 0.0
+    /// CPU the load client spent per completed cycle, in ms (wrk rows; 0 when not measured).
+    var clientCPUPerCycleMs = 0.0
+
     /// Requests per completed cycle (wrk rows): the polls a cycle took, plus its create and release.
     var requestsPerCycle: Double { cycles > 0 ? Double(requestLatency.count) / Double(cycles) : 0 }
 }

@@ -12,9 +12,11 @@ import Foundation
 /// 1 ms (`delay()`), like the bench's own client, so the polls do not crowd out the work. Completed and failed cycles are
 /// per-thread counters that `done()` adds up.
 enum WrkCycles {
-    static func measure(baseURL: String, backend: String, run: Int, duration: Duration, directory: URL) throws
-        -> CycleResult
-    {
+    /// Drives the cycles against the server at `baseURL`, process `serverPID` (whose CPU time the
+    /// result reports per cycle, next to wrk's own).
+    static func measure(
+        baseURL: String, serverPID: Int32, backend: String, run: Int, duration: Duration, directory: URL
+    ) throws -> CycleResult {
         let script = """
             local token = "Bearer \(BenchFixtures.serviceToken)"
             local queue, head, tail, sequence = {}, 1, 0, 0
@@ -54,6 +56,7 @@ enum WrkCycles {
               end
             end
             """
+        let serverCPUBefore = ProcessCPU.seconds(pid: serverPID)
         let output = try WrkLoad.run(
             url: baseURL + "/v1/vm", script: script, name: "cycles-\(backend)-\(run)", duration: duration,
             directory: directory)
@@ -64,6 +67,10 @@ enum WrkCycles {
             cyclesPerSecond: Double(output.cycles) / max(output.seconds, 0.001), create: .zero, statusPoll: .zero,
             release: .zero, timeToProvisioned: .zero, frameworkOverhead: .zero, backendAllocateMedianMs: 0)
         result.client = WrkLoad.clientName
+        if output.cycles > 0, let before = serverCPUBefore, let after = ProcessCPU.seconds(pid: serverPID) {
+            result.serverCPUPerCycleMs = (after - before) * 1000 / Double(output.cycles)
+            result.clientCPUPerCycleMs = output.clientCPUSeconds * 1000 / Double(output.cycles)
+        }
         result.requestLatency = output.latency
         return result
     }

@@ -16,6 +16,8 @@ struct WrkOutput: Decodable, Sendable {
     /// Per-thread counters of scripts that keep them (the cycle script: completed and failed cycles).
     var cycles: Int
     var failedCycles: Int
+    /// CPU seconds wrk itself used (measured around its run, not printed by wrk).
+    var clientCPUSeconds = 0.0
 
     var seconds: Double { durationMicros / 1_000_000 }
     var errors: Int { connectErrors + readErrors + writeErrors + timeouts + httpErrors }
@@ -93,8 +95,10 @@ enum WrkLoad {
         ]
         process.standardOutput = FileHandle(forWritingAtPath: outputFile.path)
         process.standardError = FileHandle(forWritingAtPath: outputFile.path)
+        let childrenCPUBefore = ProcessCPU.waitedChildrenSeconds()
         try process.run()
         process.waitUntilExit()
+        let clientCPUSeconds = ProcessCPU.waitedChildrenSeconds() - childrenCPUBefore
         let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0,
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix(resultPrefix) })
@@ -103,7 +107,9 @@ enum WrkLoad {
                 "wrk (\(name)) exited \(process.terminationStatus) without a result:\n\(text.suffix(2000))")
         }
         do {
-            return try JSONDecoder().decode(WrkOutput.self, from: Data(line.dropFirst(resultPrefix.count).utf8))
+            var output = try JSONDecoder().decode(WrkOutput.self, from: Data(line.dropFirst(resultPrefix.count).utf8))
+            output.clientCPUSeconds = clientCPUSeconds
+            return output
         } catch {
             throw BenchError("wrk (\(name)) printed an unreadable result '\(line)': \(error)")
         }
