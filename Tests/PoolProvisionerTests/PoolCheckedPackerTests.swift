@@ -2,6 +2,10 @@ import Testing
 
 @testable import PoolProvisioner
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A refresh that lists the previous pool's ids in the same order takes its id index; any other
 /// refresh builds one, and a repeated id is refused wherever it appears.
 struct PoolCheckedPackerTests {

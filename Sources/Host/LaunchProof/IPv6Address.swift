@@ -17,8 +17,10 @@ struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
     /// Parses `text` with `inet_pton(AF_INET6)`; brackets (`[::1]`) are allowed, a zone (`%eth0`) is
     /// ignored.
     ///
-    /// - Returns: `nil` when `text` is not an IPv6 address.
+    /// - Returns: `nil` when `text` is not an IPv6 address, or holds a NUL (where the C string
+    ///   `inet_pton` reads would end, so "2001:db8::1\0junk" read as an address).
     init?(_ text: String) {
+        guard !text.utf8.contains(0) else { return nil }
         var text = Substring(text.trimmingCharacters(in: .whitespaces))
         if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
         if let zone = text.firstIndex(of: "%") { text = text[..<zone] }

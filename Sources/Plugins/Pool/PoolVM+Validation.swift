@@ -49,9 +49,25 @@ extension PoolVM {
         return id.unicodeScalars.count <= 200 && !id.unicodeScalars.contains(where: \.properties.isWhitespace)
     }
 
-    private static func isAddress(_ text: String, family: Int32) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
-            inet_pton(family, text, buffer.baseAddress) == 1
+    /// Whether all of `text` is an address of `family`, as `inet_pton` reads it. `inet_pton` reads
+    /// a C string, which ends at the first NUL: handed the `String`, it read "192.0.2.1\0junk" as
+    /// 192.0.2.1. A text with a NUL in it is no address; the rest is copied, NUL-terminated, into
+    /// a buffer on the stack.
+    static func isAddress(_ text: String, family: Int32) -> Bool {
+        if let valid = text.utf8.withContiguousStorageIfAvailable({ isAddress(utf8: $0, family: family) }) {
+            return valid
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { isAddress(utf8: $0, family: family) }
+    }
+
+    private static func isAddress(utf8: UnsafeBufferPointer<UInt8>, family: Int32) -> Bool {
+        // INET6_ADDRSTRLEN is 46: no longer text is an address.
+        guard utf8.count < 64, !utf8.contains(0) else { return false }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64 + 16) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(utf8))
+            buffer[utf8.count] = 0
+            // The parsed address goes to the 16 bytes after the text's 64.
+            return inet_pton(family, buffer.baseAddress!, buffer.baseAddress! + 64) == 1
         }
     }
 }

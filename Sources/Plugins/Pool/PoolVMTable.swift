@@ -114,7 +114,10 @@ struct PoolVMTable: Sendable, RandomAccessCollection {
 
     private mutating func appendString(_ text: String) {
         appendNumber(UInt64(text.utf8.count))
-        bytes.append(contentsOf: text.utf8)
+        // A native string's bytes, copied straight from its storage.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
     }
 
     private mutating func appendStrings(_ texts: [String]) {

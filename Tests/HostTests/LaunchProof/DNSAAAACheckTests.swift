@@ -57,6 +57,14 @@ struct DNSAAAACheckTests {
         #expect(measurement.detail == "the VM's address '192.0.2.1' is not an IPv6 address")
     }
 
+    /// `inet_pton` reads a C string, which ended at an embedded NUL: "2001:db8::1\0junk" read as
+    /// 2001:db8::1.
+    @Test func anAddressWithANULInItIsNotIPv6() async {
+        let measurement = await check.measure(hostname: "vm1.example.test", expectedIPv6: "2001:db8::1\0junk")
+        #expect(measurement.status == .failed)
+        #expect(measurement.detail?.hasSuffix("is not an IPv6 address") == true)
+    }
+
     @Test func resolvedTextThatIsNotAnAddressNeverMatches() async {
         let check = DNSAAAACheck(resolver: StaticAAAAResolver(["odd.example.test": ["not-an-address"]]))
         let measurement = await check.measure(hostname: "odd.example.test", expectedIPv6: "2001:db8::1")
