@@ -92,6 +92,8 @@ struct BenchPlan: Sendable {
     var allocationsPerCost: Int
     var refreshes: Int
     var activeAllocations: Int
+    /// Orders timed with ``activeAllocations`` active allocations in the store.
+    var ordersWithActiveAllocations: Int
     /// Sequential cycles whose commits are counted half by half.
     var budgetCycles: Int
 
@@ -104,6 +106,7 @@ struct BenchPlan: Sendable {
         allocationsPerCost = quick ? 100 : 500
         refreshes = quick ? 3 : 10
         activeAllocations = quick ? 2_000 : 100_000
+        ordersWithActiveAllocations = quick ? 3 : 10
         budgetCycles = quick ? 5 : 20
     }
 }

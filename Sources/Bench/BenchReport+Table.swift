@@ -135,6 +135,11 @@ extension BenchReport {
         lines.append(
             "| start-up with \(memory.activeAllocations) allocations in the store, to listening (s) | "
                 + "\(f(memory.startupWithAllocationsSeconds, 3)) |")
+        let statuses = memory.orderWithActiveAllocationsStatuses.map(String.init).joined(separator: ", ")
+        lines.append(
+            "| an order with \(memory.activeAllocations) active allocations (pool full: admission counts them; "
+                + "HTTP \(statuses)), \(memory.orderWithActiveAllocations.count) in a row, p50 / max (ms) | "
+                + "\(f(memory.orderWithActiveAllocations.p50, 1)) / \(f(memory.orderWithActiveAllocations.max, 1)) |")
         lines.append("")
         lines.append("| target | measured | limit | met |")
         lines.append("|---|---|---|---|")

@@ -9,6 +9,11 @@ struct BenchReport: Codable, Sendable {
         var activeRSSMB = 0.0
         var startupEmptyStoreSeconds = 0.0
         var startupWithAllocationsSeconds = 0.0
+        /// Orders sent with `activeAllocations` active in the pool's store, which is then full: each
+        /// order's admission counts what occupies the backend, and is refused (503).
+        var orderWithActiveAllocations = LatencySummary.zero
+        /// The statuses those orders got, distinct, in order.
+        var orderWithActiveAllocationsStatuses: [Int] = []
     }
 
     struct Target: Codable, Sendable {
@@ -169,6 +174,11 @@ struct BenchReport: Codable, Sendable {
         }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
+        if memory.orderWithActiveAllocations.count == 0 || memory.orderWithActiveAllocationsStatuses != [503] {
+            problems.append(
+                "orders with \(memory.activeAllocations) active allocations: \(memory.orderWithActiveAllocations.count) "
+                    + "timed, statuses \(memory.orderWithActiveAllocationsStatuses) (expected 503: the pool is full)")
+        }
         problems += postgresSanityProblems()
         return problems
     }

@@ -208,8 +208,22 @@ struct BenchRunner {
         report.memory.activeAllocations = plan.activeAllocations
         report.memory.startupWithAllocationsSeconds = server.startup.seconds
         let active = LoadClient.make(baseURL: server.baseURL, connections: 4)
-        // Touch what an operator would: an order (the pool is full, so it reads every claim), a status, readiness.
-        _ = try? await active.send(.POST, "/v1/vm", body: "{\"user_id\":\"late\",\"plan\":\"trial\"}", service: true)
+        // Touch what an operator would: orders (the pool is full; each counts what occupies it),
+        // a status, readiness.
+        var orders = LatencyRecorder()
+        let clock = ContinuousClock()
+        for index in 0..<plan.ordersWithActiveAllocations {
+            let start = clock.now
+            let status =
+                (try? await active.send(
+                    .POST, "/v1/vm", body: "{\"user_id\":\"late-\(index)\",\"plan\":\"trial\"}", service: true))?.status
+                ?? 0
+            orders.record(clock.now - start)
+            if !report.memory.orderWithActiveAllocationsStatuses.contains(status) {
+                report.memory.orderWithActiveAllocationsStatuses.append(status)
+            }
+        }
+        report.memory.orderWithActiveAllocations = orders.summary
         _ = try? await active.send(.GET, "/v1/vm/\(template)/status")
         _ = try? await active.send(.GET, "/readyz")
         try? await Task.sleep(for: .seconds(1))
