@@ -280,6 +280,9 @@ enum Migrations {
             // are its packed VMs, half the bytes of their JSON and nothing to encode.
             try db.execute(sql: "ALTER TABLE backend_catalog_parts ADD COLUMN packed BLOB")
         }
+        migrator.registerMigration("v12: occupants counted as they change") { db in
+            try db.execute(sql: occupantsSQL)
+        }
         return migrator
     }
 }

@@ -16,43 +16,34 @@ extension SQLiteStore {
 
     /// The count behind ``occupancy(of:plan:_:)``.
     ///
-    /// An allocation occupies its backend while it holds or will hold a VM; a claim counts only
-    /// when its allocation does not (a VM being reset after a release), so nothing counts twice.
-    /// The occupying allocations are three disjoint branches, one per kind of state, so each is a
-    /// search of `allocations_reservations` on backend *and* state: one condition OR-ing the
-    /// states made SQLite search on the backend alone and read every allocation the backend ever
-    /// had, released ones included, in every order's transaction.
+    /// `backend_occupants` holds every occupant but unpaid orders, kept by triggers in the
+    /// transactions that change them (``Migrations/occupantsSQL``), so an order reads a row per
+    /// plan of its backend instead of every occupant. Unpaid orders are counted here, since their
+    /// reservation ends with the payment window, not with a write: those created since
+    /// ``ReservationLimit/unpaidSince``, found by `allocations_reservations` on backend, state and
+    /// plan. A claim of such an order was counted on its own in `backend_occupants` (its
+    /// allocation does not occupy whatever the time), so it is taken off again and nothing counts
+    /// twice. (`CROSS JOIN` keeps SQLite from reading the backend's claims to find them: it
+    /// searches from the unpaid orders.)
     static let occupancySQL = """
-        SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN plan = ? THEN 1 ELSE 0 END), 0) AS same_plan
+        SELECT COALESCE(SUM(occupants), 0) AS total,
+            COALESCE(SUM(CASE WHEN plan = ? THEN occupants ELSE 0 END), 0) AS same_plan
         FROM (
-            SELECT a.plan AS plan FROM allocations a
-            WHERE a.deleted_at IS NULL AND a.backend = ? AND a.state IN (?, ?, ?, ?, ?)
+            SELECT plan, occupants FROM backend_occupants WHERE namespace = ?
             UNION ALL
-            SELECT a.plan AS plan FROM allocations a
-            WHERE a.deleted_at IS NULL AND a.backend = ? AND a.state = ? AND a.rollback_available = 0
-            UNION ALL
-            SELECT a.plan AS plan FROM allocations a
+            SELECT a.plan AS plan, 1 AS occupants FROM allocations a
             WHERE a.deleted_at IS NULL AND a.backend = ? AND a.state = ? AND a.created_at >= ?
             UNION ALL
-            SELECT a.plan AS plan FROM resource_claims c LEFT JOIN allocations a ON a.id = c.allocation_id
-            WHERE c.namespace = ? AND NOT COALESCE(
-                a.deleted_at IS NULL AND a.backend = ? AND (
-                    a.state IN (?, ?, ?, ?, ?)
-                    OR (a.state = ? AND a.rollback_available = 0)
-                    OR (a.state = ? AND a.created_at >= ?)),
-                0)
+            SELECT a.plan AS plan, -1 AS occupants FROM allocations a
+            CROSS JOIN resource_claims c ON c.namespace = a.backend AND c.allocation_id = a.id
+            WHERE a.deleted_at IS NULL AND a.backend = ? AND a.state = ? AND a.created_at >= ?
         )
         """
 
     /// The arguments of ``occupancySQL``, in its order.
     static func occupancyArguments(of limit: ReservationLimit, plan: String) -> StatementArguments {
-        let occupying = StatementArguments(ReservationLimit.occupyingStates.map(\.rawValue))
-        let failed = LaunchProofStatus.failed.rawValue
         let unpaid = LaunchProofStatus.paymentRequired.rawValue
         let unpaidSince = limit.unpaidSince.timeIntervalSince1970
-        return [plan, limit.namespace] + occupying
-            + [limit.namespace, failed]
-            + [limit.namespace, unpaid, unpaidSince]
-            + [limit.namespace, limit.namespace] + occupying + [failed, unpaid, unpaidSince]
+        return [plan, limit.namespace, limit.namespace, unpaid, unpaidSince, limit.namespace, unpaid, unpaidSince]
     }
 }
