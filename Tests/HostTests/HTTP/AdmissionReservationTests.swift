@@ -1,10 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Host
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import NIOHTTP1
 import PoolProvisioner
 import ProvisionerAPI
@@ -26,10 +24,7 @@ struct AdmissionReservationTests {
 
     /// Sends `count` orders for `plan` at once, one user each.
     ///
-    /// Over a real socket they go through a client of their own with a connection per order and
-    /// a deadline a loaded machine meets: HummingbirdTesting's AsyncHTTPClient gives each request
-    /// 15 s including its wait for one of 8 pooled connections, and 80 orders on a busy CI machine
-    /// waited longer (`getConnectionFromPoolTimeout`).
+    /// Over a real socket they go through a ``BurstClient``: a connection per order.
     static func orderConcurrently(
         _ count: Int, plan: String, client: any TestClientProtocol, headers: HTTPFields
     ) async throws -> [Answer] {
@@ -47,36 +42,21 @@ struct AdmissionReservationTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
         }
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = count
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        do {
-            let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+        return try await BurstClient.run(port: port, connections: count) { burst in
+            try await withThrowingTaskGroup(of: Answer.self) { group in
                 for index in 0..<count {
                     group.addTask {
-                        var request = HTTPClientRequest(url: "http://localhost:\(port)/v1/vm")
-                        request.method = .POST
-                        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.body = .bytes(ByteBuffer(string: Self.orderBody(index, plan: plan)))
-                        let response = try await http.execute(request, timeout: .seconds(90))
-                        let body = try await response.body.collect(upTo: 1 << 20)
-                        let json =
-                            try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-                            ?? [:]
+                        let response = try await burst.post(
+                            "/v1/vm", json: Self.orderBody(index, plan: plan), headers: headers)
+                        let json = try response.json()
                         return Answer(
-                            status: Int(response.status.code), vmID: json["vm_id"] as? String,
+                            status: response.status, vmID: json["vm_id"] as? String,
                             errorCode: (json["error"] as? [String: Any])?["code"] as? String,
                             hasRetryAfter: response.headers.contains(name: "Retry-After"))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            try await http.shutdown()
-            return answers
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
     }
 
