@@ -99,7 +99,9 @@ struct SSHBannerCheckTests {
         #expect(measurement.status == .failed)
         #expect(measurement.detail == "connected, but no banner within 2.0 s")
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(5))
+        // Far below the TCP stack's own timeouts (minutes), with room for a loaded machine: a
+        // full parallel run once took 5.8 s here.
+        #expect(elapsed < .seconds(30))
     }
 
     @Test(.timeLimit(.minutes(1)))
