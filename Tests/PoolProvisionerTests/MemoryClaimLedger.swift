@@ -8,6 +8,7 @@ final class MemoryClaimLedger: ClaimLedger, CatalogStore {
         var claims: [String: ResourceClaim] = [:]
         var catalog: StoredCatalog?
         var waiters: [AsyncStream<Void>.Continuation] = []
+        var wholeReads = 0
     }
 
     private let state = Mutex(State())
@@ -53,8 +54,14 @@ final class MemoryClaimLedger: ClaimLedger, CatalogStore {
     }
 
     func claims() async throws -> [ResourceClaim] {
-        state.withLock { $0.claims.values.sorted { $0.resource < $1.resource } }
+        state.withLock {
+            $0.wholeReads += 1
+            return $0.claims.values.sorted { $0.resource < $1.resource }
+        }
     }
+
+    /// How many times ``claims()`` read every claim.
+    var wholeReads: Int { state.withLock { $0.wholeReads } }
 
     func save(_ payload: String) async throws -> Int64 {
         changed {

@@ -22,9 +22,12 @@ enum PoolFixtures {
 
     static func provisioner(
         _ vms: [PoolVM], ledger: MemoryClaimLedger = MemoryClaimLedger(),
-        configuration: PoolAssignmentProvisionerConfiguration = .init(reuse: .immediate)
+        configuration: PoolAssignmentProvisionerConfiguration = .init(reuse: .immediate),
+        fullPoolRecheckInterval: Duration = .seconds(1)
     ) -> PoolAssignmentProvisioner {
-        PoolAssignmentProvisioner(configuration: configuration, vms: vms, ledger: ledger, catalogStore: ledger)
+        PoolAssignmentProvisioner(
+            configuration: configuration, vms: vms, ledger: ledger, catalogStore: ledger,
+            fullPoolRecheckInterval: fullPoolRecheckInterval)
     }
 }
 
