@@ -25,6 +25,19 @@ struct PoolFullRecheckTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aFreeListJustBuiltIsNotBuiltAgainToFindThePoolFull() async throws {
+        let ledger = MemoryClaimLedger()
+        // A new process: its first free list is built by the first order, and the only VM is held.
+        _ = try await ledger.claim("vm-0", for: "elsewhere")
+        let pool = PoolFixtures.provisioner(PoolFixtures.vms(1), ledger: ledger, fullPoolRecheckInterval: .zero)
+        let before = ledger.wholeReads
+        await #expect(throws: ProvisionerError.self) {
+            try await pool.hasCapacity(for: PoolFixtures.plan, logger: PoolFixtures.logger)
+        }
+        #expect(ledger.wholeReads - before == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aVMThisProcessFreesIsOfferedAtOnce() async throws {
         let pool = PoolFixtures.provisioner(PoolFixtures.vms(1), fullPoolRecheckInterval: .seconds(3600))
         let held = try await pool.allocate(PoolFixtures.request("a"), logger: PoolFixtures.logger)

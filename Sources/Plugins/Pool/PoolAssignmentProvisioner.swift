@@ -197,20 +197,24 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
     ///   that code; `backend_unavailable` when the ledger cannot be read.
     public func hasCapacity(for plan: PlanSpec, logger: Logger) async throws -> Bool {
         try await syncCatalogIfNeeded(logger: logger)
-        if freeList.withLock({ $0.generation }) != snapshot.generation {
-            try await rebuildFreeList(logger: logger)
-        }
+        let rebuilt = freeList.withLock({ $0.generation }) != snapshot.generation
+        if rebuilt { try await rebuildFreeList(logger: logger) }
         let unavailable = try await unavailableHosts()
         if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) { return true }
         let clock = ContinuousClock()
-        let recentlyFoundFull = foundFullAt.withLock { $0.map { clock.now - $0 < fullPoolRecheckInterval } ?? false }
-        if !recentlyFoundFull {
+        if !rebuilt {
+            let recentlyFoundFull = foundFullAt.withLock {
+                $0.map { clock.now - $0 < fullPoolRecheckInterval } ?? false
+            }
+            if recentlyFoundFull {
+                throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
+            }
             try await rebuildFreeList(logger: logger)
             if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) {
                 return true
             }
-            foundFullAt.withLock { $0 = clock.now }
         }
+        foundFullAt.withLock { $0 = clock.now }
         throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
     }
 
