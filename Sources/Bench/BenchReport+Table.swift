@@ -135,9 +135,15 @@ extension BenchReport {
         lines.append(
             "| start-up with \(memory.activeAllocations) allocations in the store, to listening (s) | "
                 + "\(f(memory.startupWithAllocationsSeconds, 3)) |")
+        let accepted = memory.acceptedOrderWithActiveAllocations
+        let acceptedStatuses = memory.acceptedOrderWithActiveAllocationsStatuses.map(String.init)
+        lines.append(
+            "| an order for one of the pool's last free VMs, \(memory.activeAllocations - accepted.count)+ active "
+                + "allocations (admission counts them; HTTP \(acceptedStatuses.joined(separator: ", "))), "
+                + "\(accepted.count) in a row, p50 / max (ms) | \(f(accepted.p50, 1)) / \(f(accepted.max, 1)) |")
         let statuses = memory.orderWithActiveAllocationsStatuses.map(String.init).joined(separator: ", ")
         lines.append(
-            "| an order with \(memory.activeAllocations) active allocations (pool full: admission counts them; "
+            "| an order with \(memory.activeAllocations) active allocations (pool full: refused; "
                 + "HTTP \(statuses)), \(memory.orderWithActiveAllocations.count) in a row, p50 / max (ms) | "
                 + "\(f(memory.orderWithActiveAllocations.p50, 1)) / \(f(memory.orderWithActiveAllocations.max, 1)) |")
         lines.append("")

@@ -9,8 +9,12 @@ struct BenchReport: Codable, Sendable {
         var activeRSSMB = 0.0
         var startupEmptyStoreSeconds = 0.0
         var startupWithAllocationsSeconds = 0.0
-        /// Orders sent with `activeAllocations` active in the pool's store, which is then full: each
-        /// order's admission counts what occupies the backend, and is refused (503).
+        /// Orders for the pool's last free VMs, sent with nearly `activeAllocations` active in its
+        /// store: each is accepted (202) after its admission counts what occupies the backend.
+        var acceptedOrderWithActiveAllocations = LatencySummary.zero
+        /// The statuses those orders got, distinct, in order.
+        var acceptedOrderWithActiveAllocationsStatuses: [Int] = []
+        /// Orders sent once `activeAllocations` fill the pool: each is refused (503).
         var orderWithActiveAllocations = LatencySummary.zero
         /// The statuses those orders got, distinct, in order.
         var orderWithActiveAllocationsStatuses: [Int] = []
@@ -174,6 +178,13 @@ struct BenchReport: Codable, Sendable {
         }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
+        if memory.acceptedOrderWithActiveAllocations.count == 0
+            || memory.acceptedOrderWithActiveAllocationsStatuses != [202]
+        {
+            problems.append(
+                "orders for the last free VMs: \(memory.acceptedOrderWithActiveAllocations.count) timed, statuses "
+                    + "\(memory.acceptedOrderWithActiveAllocationsStatuses) (expected 202: each takes a free VM)")
+        }
         if memory.orderWithActiveAllocations.count == 0 || memory.orderWithActiveAllocationsStatuses != [503] {
             problems.append(
                 "orders with \(memory.activeAllocations) active allocations: \(memory.orderWithActiveAllocations.count) "

@@ -199,7 +199,9 @@ struct BenchRunner {
         }
         await client.shutdown()
         await first.stop()
-        try MemoryStartup.populate(storePath: storePath, template: template, count: plan.activeAllocations)
+        // The last few VMs stay free for orders that are accepted.
+        try MemoryStartup.populate(
+            storePath: storePath, template: template, count: plan.activeAllocations - plan.ordersWithActiveAllocations)
 
         log("starting with \(plan.activeAllocations) active allocations in the store")
         let server = try await ServerProcess.launch(
@@ -208,27 +210,39 @@ struct BenchRunner {
         report.memory.activeAllocations = plan.activeAllocations
         report.memory.startupWithAllocationsSeconds = server.startup.seconds
         let active = LoadClient.make(baseURL: server.baseURL, connections: 4)
-        // Touch what an operator would: orders (the pool is full; each counts what occupies it),
-        // a status, readiness.
-        var orders = LatencyRecorder()
-        let clock = ContinuousClock()
-        for index in 0..<plan.ordersWithActiveAllocations {
-            let start = clock.now
-            let status =
-                (try? await active.send(
-                    .POST, "/v1/vm", body: "{\"user_id\":\"late-\(index)\",\"plan\":\"trial\"}", service: true))?.status
-                ?? 0
-            orders.record(clock.now - start)
-            if !report.memory.orderWithActiveAllocationsStatuses.contains(status) {
-                report.memory.orderWithActiveAllocationsStatuses.append(status)
-            }
-        }
-        report.memory.orderWithActiveAllocations = orders.summary
+        // Touch what an operator would: orders (each counts what occupies the pool; the first ones
+        // take its last free VMs, the next are refused), a status, readiness.
+        var statuses: [Int] = []
+        (report.memory.acceptedOrderWithActiveAllocations, statuses) = await Self.timeOrders(
+            active, users: "last", count: plan.ordersWithActiveAllocations)
+        report.memory.acceptedOrderWithActiveAllocationsStatuses = statuses
+        (report.memory.orderWithActiveAllocations, statuses) = await Self.timeOrders(
+            active, users: "late", count: plan.ordersWithActiveAllocations)
+        report.memory.orderWithActiveAllocationsStatuses = statuses
         _ = try? await active.send(.GET, "/v1/vm/\(template)/status")
         _ = try? await active.send(.GET, "/readyz")
         try? await Task.sleep(for: .seconds(1))
         report.memory.activeRSSMB = MemoryStartup.megabytes(server.residentBytes())
         await active.shutdown()
         await server.stop()
+    }
+
+    /// Sends `count` trial orders one after another, one user each, and times them.
+    ///
+    /// - Returns: Their latencies and the statuses they got, distinct, in order.
+    private static func timeOrders(_ client: LoadClient, users: String, count: Int) async -> (LatencySummary, [Int]) {
+        var orders = LatencyRecorder()
+        var statuses: [Int] = []
+        let clock = ContinuousClock()
+        for index in 0..<count {
+            let start = clock.now
+            let status =
+                (try? await client.send(
+                    .POST, "/v1/vm", body: "{\"user_id\":\"\(users)-\(index)\",\"plan\":\"trial\"}", service: true))?
+                .status ?? 0
+            orders.record(clock.now - start)
+            if !statuses.contains(status) { statuses.append(status) }
+        }
+        return (orders.summary, statuses)
     }
 }
