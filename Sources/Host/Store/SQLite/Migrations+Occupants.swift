@@ -15,6 +15,9 @@ import GRDB
 /// changes what they count, so an order's transaction reads a few rows instead of every occupant
 /// of the backend. An allocation's id never changes (a trigger refuses it), so the claims that
 /// name it are found by `allocation_id`.
+///
+/// The helpers below write this migration's SQL and belong to it: when what occupies a backend
+/// changes, a new migration replaces the triggers and recounts, and these stay as they are.
 extension Migrations {
     /// The schema and triggers of v12, and the counts of what the database already holds.
     static let occupantsSQL = """
