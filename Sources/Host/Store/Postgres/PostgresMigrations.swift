@@ -298,6 +298,7 @@ enum PostgresMigrations {
         Migration(
             version: 8, name: "catalog parts as bytes",
             statements: ["ALTER TABLE backend_catalog_parts ADD COLUMN IF NOT EXISTS packed bytea"]),
+        occupants,
     ]
 
     /// Applies the migrations `connection`'s database lacks, under the advisory lock.

@@ -9,7 +9,7 @@ extension PostgresStore {
         try await transaction { c in
             let activePaid = try await Self.countActivePaid(userID: userID, c, logger)
             guard let reservation else { return AdmissionCounts(activePaid: activePaid) }
-            let occupancy = try await Self.occupancy(of: reservation, plan: plan, c, logger)
+            let occupancy = try await Self.occupancy(of: reservation, plan: plan, folding: false, c, logger)
             return AdmissionCounts(
                 activePaid: activePaid, occupiedForPlan: occupancy.plan, occupiedInAll: occupancy.total)
         }

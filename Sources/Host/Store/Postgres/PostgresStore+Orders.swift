@@ -29,7 +29,7 @@ extension PostgresStore {
             }
             if let reservation,
                 let refusal = reservation.refusal(
-                    try await Self.occupancy(of: reservation, plan: record.plan, c, logger))
+                    try await Self.occupancy(of: reservation, plan: record.plan, folding: true, c, logger))
             {
                 return refusal
             }

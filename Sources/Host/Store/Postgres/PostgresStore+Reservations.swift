@@ -18,43 +18,63 @@ extension PostgresStore {
 
     /// What occupies `limit`'s backend now, for an order of `plan` (see ``ReservationLimit``).
     ///
-    /// Call it under ``lockReservations(of:_:_:)``, in the transaction that inserts the order.
+    /// `backend_occupants` and the changes appended since (migration 9) hold every occupant but
+    /// unpaid orders, so this reads a row per plan and change instead of every occupant; the
+    /// unpaid orders of the payment window are counted here, searched by backend, state and date,
+    /// and their claims, which the counts hold on their own (their allocation does not occupy
+    /// whatever the time), are taken off again so nothing counts twice.
+    ///
+    /// With `folding`, the changes read are moved into `backend_occupants` in the same statement:
+    /// call it so under ``lockReservations(of:_:_:)``, in the transaction that inserts the order,
+    /// so one fold runs at a time per backend. Without, it only reads.
     static func occupancy(
-        of limit: ReservationLimit, plan: String, _ c: PostgresConnection, _ logger: Logger
+        of limit: ReservationLimit, plan: String, folding: Bool, _ c: PostgresConnection, _ logger: Logger
     ) async throws -> ReservationLimit.Occupancy {
-        let states = ReservationLimit.occupyingStates.map(\.rawValue)
-        let failed = LaunchProofStatus.failed.rawValue
-        let unpaid = LaunchProofStatus.paymentRequired.rawValue
-        let unpaidSince = limit.unpaidSince.timeIntervalSince1970
-        // An allocation occupies its backend while it holds or will hold a VM; a claim counts only
-        // when its allocation does not (a VM being reset after a release), so nothing counts twice.
-        // One branch per kind of state, each a search of `allocations_reservations` on backend and
-        // state, so the count never reads the backend's released allocations (see the SQLite
-        // store's `occupancySQL`).
-        let rows = try await c.rows(
-            """
-            WITH occupants AS (
-                SELECT a.id, a.plan FROM allocations a
-                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = ANY(\(states))
-                UNION ALL
-                SELECT a.id, a.plan FROM allocations a
-                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = \(failed)
-                  AND NOT a.rollback_available
-                UNION ALL
-                SELECT a.id, a.plan FROM allocations a
-                WHERE a.deleted_at IS NULL AND a.backend = \(limit.namespace) AND a.state = \(unpaid)
-                  AND a.created_at >= \(unpaidSince)
-            )
-            SELECT COUNT(*), COUNT(*) FILTER (WHERE counted.plan = \(plan)) FROM (
-                SELECT o.plan FROM occupants o
-                UNION ALL
-                SELECT a.plan FROM resource_claims c LEFT JOIN allocations a ON a.id = c.allocation_id
-                WHERE c.namespace = \(limit.namespace)
-                  AND NOT EXISTS (SELECT 1 FROM occupants o WHERE o.id = c.allocation_id)
-            ) AS counted
-            """, logger: logger)
+        var binds = PostgresBindings(capacity: 4)
+        binds.append(limit.namespace)
+        binds.append(plan)
+        binds.append(LaunchProofStatus.paymentRequired.rawValue)
+        binds.append(limit.unpaidSince.timeIntervalSince1970)
+        let sql = (folding ? foldingChangesSQL : readingChangesSQL) + "\n" + occupancySQL
+        let rows = try await c.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         guard let row = rows.first else { return ReservationLimit.Occupancy(plan: 0, total: 0) }
         let (total, samePlan) = try row.decode((Int, Int).self)
         return ReservationLimit.Occupancy(plan: samePlan, total: total)
     }
+
+    /// `changes`: the backend's (`$1`) changes appended since the last fold, moved into
+    /// `backend_occupants` by the same statement.
+    static let foldingChangesSQL = """
+        WITH changes AS (
+            DELETE FROM backend_occupant_changes WHERE namespace = $1 RETURNING plan, delta
+        ), folded AS (
+            INSERT INTO backend_occupants (namespace, plan, occupants)
+            SELECT $1, plan, SUM(delta) FROM changes GROUP BY plan
+            ON CONFLICT (namespace, plan) DO UPDATE SET occupants = backend_occupants.occupants + excluded.occupants
+        )
+        """
+
+    /// `changes`: the backend's (`$1`) changes appended since the last fold, left where they are.
+    static let readingChangesSQL = """
+        WITH changes AS (SELECT plan, delta FROM backend_occupant_changes WHERE namespace = $1)
+        """
+
+    /// The count, after one of the `changes` above: everything for backend `$1`, and for plan
+    /// `$2`, with unpaid orders (state `$3`) created since `$4`. The statement's one snapshot
+    /// reads `backend_occupants` as it was before a fold, so the changes folded count once.
+    static let occupancySQL = """
+        SELECT COALESCE(SUM(n), 0)::bigint, COALESCE(SUM(n) FILTER (WHERE counted.plan = $2), 0)::bigint
+        FROM (
+            SELECT plan, occupants AS n FROM backend_occupants WHERE namespace = $1
+            UNION ALL
+            SELECT plan, delta FROM changes
+            UNION ALL
+            SELECT a.plan, 1 FROM allocations a
+            WHERE a.deleted_at IS NULL AND a.backend = $1 AND a.state = $3 AND a.created_at >= $4
+            UNION ALL
+            SELECT a.plan, -1 FROM allocations a
+            JOIN resource_claims c ON c.namespace = a.backend AND c.allocation_id = a.id
+            WHERE a.deleted_at IS NULL AND a.backend = $1 AND a.state = $3 AND a.created_at >= $4
+        ) AS counted
+        """
 }

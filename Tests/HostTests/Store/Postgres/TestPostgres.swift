@@ -54,10 +54,18 @@ enum TestPostgres {
 
     /// Runs one statement on its own connection to `url` (as the server's superuser).
     static func execute(_ sql: String, on url: String) async throws {
+        try await withConnection(url) { try await $0.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+    }
+
+    /// Runs `body` on a plain connection of its own to `url`, and closes it.
+    static func withConnection<T: Sendable>(_ url: String, _ body: (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         let connection = try await connect(url)
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            let result = try await body(connection)
             try await connection.close()
+            return result
         } catch {
             try? await connection.close()
             throw error
