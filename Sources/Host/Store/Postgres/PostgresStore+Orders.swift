@@ -50,6 +50,7 @@ extension PostgresStore {
             try await Self.apply(order.journal, c, logger)
             for event in order.audit { try await Self.insert(event, c, logger) }
             for event in order.events { try await Self.insert(event, c, logger) }
+            if reservation == nil { try await Self.foldOccupantChanges(of: record.backend, c, logger) }
             return .created(record)
         }
     }

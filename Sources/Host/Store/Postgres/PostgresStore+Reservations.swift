@@ -42,6 +42,20 @@ extension PostgresStore {
         return ReservationLimit.Occupancy(plan: samePlan, total: total)
     }
 
+    /// Folds `namespace`'s changes into `backend_occupants` unless another transaction holds its
+    /// reservation lock, inside the caller's transaction; never waits.
+    ///
+    /// For the orders of a backend that reserves nothing: they never count what occupies it, so
+    /// without this its changes would pile up, read by every dry run.
+    static func foldOccupantChanges(of namespace: String, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let locked = try await c.rows(
+            "SELECT pg_try_advisory_xact_lock(\(reservationLockSpace), hashtext(\(namespace)))", logger: logger)
+        guard try locked.first?.decode(Bool.self) == true else { return }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(namespace)
+        _ = try await c.rows(PostgresQuery(unsafeSQL: foldingChangesSQL + "\nSELECT 1", binds: binds), logger: logger)
+    }
+
     /// `changes`: the backend's (`$1`) changes appended since the last fold, moved into
     /// `backend_occupants` by the same statement.
     static let foldingChangesSQL = """

@@ -135,6 +135,30 @@ struct PostgresOccupantsTests {
         }
     }
 
+    /// A backend whose orders reserve nothing (no capacity count) never counts, so its orders
+    /// fold its changes, or they would pile up.
+    @Test(.timeLimit(.minutes(1)))
+    func ordersThatReserveNothingFoldTheirBackendsChanges() async throws {
+        try await TestPostgres.withDatabase { url in
+            try await withMigratedStore(try TestPostgres.store(url: url)) { store in
+                for index in 0..<5 {
+                    let record = StoreFixture.order(id: "vm-\(index)", user: "u\(index)", paid: false)
+                    let outcome = try await store.insertOrder(
+                        record, maxActivePaid: 0, reservation: nil, audit: StoreFixture.audit("order.created", record))
+                    #expect(outcome == .created(record))
+                }
+                try await TestPostgres.withConnection(url) { c in
+                    let left = try await c.query("SELECT COUNT(*) FROM backend_occupant_changes", logger: Self.logger)
+                        .collect()
+                    #expect(try left[0].decode(Int.self) == 0)
+                    let counted = try await Self.counted(c)
+                    #expect(!counted.isEmpty)
+                    #expect(counted == (try await Self.recounted(c)))
+                }
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func theMigrationCountsWhatIsAlreadyStored() async throws {
         try await TestPostgres.withDatabase { url in
