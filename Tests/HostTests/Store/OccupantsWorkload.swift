@@ -1,8 +1,12 @@
+import Foundation
+
 @testable import Host
+@testable import SimulatedProvisioner
 
 /// Random writes to allocations and resource claims, as any code path could make them, and the
 /// counts they must leave, in SQL both stores run: the workload behind the tests of what occupies
-/// a backend, counted as it changes (SQLite migration v12, PostgreSQL migration 9).
+/// a backend, counted as it changes (SQLite migration v12, PostgreSQL migration 9). Seeded
+/// (`SplitMix64`), so a failure replays.
 enum OccupantsWorkload {
     static let now = 1_800_000_000
     static let namespaces = ["pool", "xcpng"]
@@ -11,7 +15,7 @@ enum OccupantsWorkload {
 
     /// One random write: an allocation inserted, changed or deleted, or a claim made, moved or
     /// removed, among 24 allocation ids (some never inserted) and 24 resources.
-    static func randomWrite(_ random: inout SeededGenerator) -> String {
+    static func randomWrite(_ random: inout SplitMix64) -> String {
         let id = "'vm-\(Int.random(in: 0..<24, using: &random))'"
         let namespace = "'\(namespaces.randomElement(using: &random)!)'"
         let plan = "'\(plans.randomElement(using: &random)!)'"
@@ -43,6 +47,17 @@ enum OccupantsWorkload {
         case 8:
             return "UPDATE resource_claims SET allocation_id = \(id), state = 'cleaning' WHERE resource = \(resource)"
         default: return "DELETE FROM resource_claims WHERE resource = \(resource)"
+        }
+    }
+
+    /// An order's occupancy to check: each backend and plan, with a random payment window.
+    static func randomChecks(_ random: inout SplitMix64) -> [(limit: ReservationLimit, plan: String)] {
+        namespaces.flatMap { namespace in
+            let since = now - Int.random(in: 0..<7200, using: &random)
+            let limit = ReservationLimit(
+                namespace: namespace, planSlots: 100, totalSlots: 100,
+                unpaidSince: Date(timeIntervalSince1970: Double(since)))
+            return plans.map { (limit, $0) }
         }
     }
 
@@ -90,20 +105,5 @@ enum OccupantsWorkload {
                     FALSE)
             ) counted
             """
-    }
-}
-
-/// SplitMix64: the same writes for the same seed, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

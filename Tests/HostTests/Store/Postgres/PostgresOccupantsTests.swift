@@ -4,6 +4,7 @@ import PostgresNIO
 import Testing
 
 @testable import Host
+@testable import SimulatedProvisioner
 
 /// `backend_occupants` plus `backend_occupant_changes`, kept by triggers (migration 9). Whatever
 /// is written to allocations and claims, also by concurrent transactions, they must sum to a count
@@ -39,6 +40,13 @@ struct PostgresOccupantsTests {
         return try counts(try await c.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect())
     }
 
+    /// Expects the counts and unfolded changes to hold something and to equal a count from scratch.
+    static func expectCountsMatchARecount(_ c: PostgresConnection) async throws {
+        let counted = try await counted(c)
+        #expect(!counted.isEmpty)
+        #expect(counted == (try await recounted(c)))
+    }
+
     /// The occupancy of `limit` for `plan`, counted by ``OccupantsWorkload/referenceSQL(namespace:plan:unpaidSince:)``.
     static func reference(_ limit: ReservationLimit, plan: String, _ c: PostgresConnection) async throws
         -> ReservationLimit.Occupancy
@@ -72,23 +80,17 @@ struct PostgresOccupantsTests {
 
     /// Random writes from `seed`, each checked against a count from scratch and the old query.
     static func followEveryWrite(seed: UInt64, _ c: PostgresConnection, _ store: PostgresStore) async throws {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         for step in 0..<250 {
             try await c.query(PostgresQuery(unsafeSQL: OccupantsWorkload.randomWrite(&random)), logger: Self.logger)
             let counted = try await Self.counted(c)
             #expect(counted == (try await Self.recounted(c)), "after write \(step) of seed \(seed)")
-            for namespace in OccupantsWorkload.namespaces {
-                let since = OccupantsWorkload.now - Int.random(in: 0..<7200, using: &random)
-                let limit = ReservationLimit(
-                    namespace: namespace, planSlots: 100, totalSlots: 100,
-                    unpaidSince: Date(timeIntervalSince1970: Double(since)))
-                for plan in OccupantsWorkload.plans {
-                    let occupancy = try await Self.occupancy(
-                        limit, plan: plan, folding: Bool.random(using: &random), in: store)
-                    #expect(
-                        occupancy == (try await Self.reference(limit, plan: plan, c)),
-                        "after write \(step) of seed \(seed), \(namespace)/\(plan) since \(since)")
-                }
+            for (limit, plan) in OccupantsWorkload.randomChecks(&random) {
+                let occupancy = try await Self.occupancy(
+                    limit, plan: plan, folding: Bool.random(using: &random), in: store)
+                #expect(
+                    occupancy == (try await Self.reference(limit, plan: plan, c)),
+                    "after write \(step) of seed \(seed), \(limit.namespace)/\(plan) since \(limit.unpaidSince)")
             }
         }
     }
@@ -104,7 +106,7 @@ struct PostgresOccupantsTests {
                     for writer in 0..<4 {
                         group.addTask {
                             try await TestPostgres.withConnection(url) { c in
-                                var random = SeededGenerator(seed: seeds + UInt64(writer))
+                                var random = SplitMix64(seed: seeds + UInt64(writer))
                                 for _ in 0..<400 {
                                     let write = OccupantsWorkload.randomWrite(&random)
                                     do {
@@ -126,11 +128,7 @@ struct PostgresOccupantsTests {
                     }
                     try await group.waitForAll()
                 }
-                try await TestPostgres.withConnection(url) { c in
-                    let counted = try await Self.counted(c)
-                    #expect(!counted.isEmpty)
-                    #expect(counted == (try await Self.recounted(c)))
-                }
+                try await TestPostgres.withConnection(url) { c in try await Self.expectCountsMatchARecount(c) }
             }
         }
     }
@@ -151,9 +149,7 @@ struct PostgresOccupantsTests {
                     let left = try await c.query("SELECT COUNT(*) FROM backend_occupant_changes", logger: Self.logger)
                         .collect()
                     #expect(try left[0].decode(Int.self) == 0)
-                    let counted = try await Self.counted(c)
-                    #expect(!counted.isEmpty)
-                    #expect(counted == (try await Self.recounted(c)))
+                    try await Self.expectCountsMatchARecount(c)
                 }
             }
         }
@@ -183,14 +179,11 @@ struct PostgresOccupantsTests {
                 "INSERT INTO schema_migrations VALUES (\(migration.version), \(migration.name), 0)", logger: Self.logger
             )
         }
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<300 {
             try await c.query(PostgresQuery(unsafeSQL: OccupantsWorkload.randomWrite(&random)), logger: Self.logger)
         }
-        try await withMigratedStore(try TestPostgres.store(url: url)) { _ in
-            let counted = try await Self.counted(c)
-            #expect(!counted.isEmpty)
-            #expect(counted == (try await Self.recounted(c)))
+        try await withMigratedStore(try TestPostgres.store(url: url)) { _ in try await Self.expectCountsMatchARecount(c)
         }
     }
 

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import Host
+@testable import SimulatedProvisioner
 
 /// `backend_occupants` is kept by triggers (migration v12). Whatever is written to allocations and
 /// claims, it must equal a count from scratch, and an order's occupancy must equal the count every
@@ -37,22 +38,17 @@ struct SQLiteOccupantsTests {
     func theCountsFollowEveryWrite(seed: UInt64) async throws {
         try await withMigratedDiskStore { store in
             try await store.writer.write { db in
-                var random = SeededGenerator(seed: seed)
+                var random = SplitMix64(seed: seed)
                 for step in 0..<500 {
                     try db.execute(sql: OccupantsWorkload.randomWrite(&random))
                     let counted = try Self.counted(db)
                     #expect(counted == (try Self.recounted(db)), "after write \(step) of seed \(seed)")
-                    for namespace in OccupantsWorkload.namespaces {
-                        let since = OccupantsWorkload.now - Int.random(in: 0..<7200, using: &random)
-                        let limit = ReservationLimit(
-                            namespace: namespace, planSlots: 100, totalSlots: 100,
-                            unpaidSince: Date(timeIntervalSince1970: Double(since)))
-                        for plan in OccupantsWorkload.plans {
-                            let occupancy = try SQLiteStore.occupancy(of: limit, plan: plan, db)
-                            #expect(
-                                occupancy == (try Self.reference(limit, plan: plan, db)),
-                                "after write \(step) of seed \(seed), \(namespace)/\(plan) since \(since)")
-                        }
+                    for (limit, plan) in OccupantsWorkload.randomChecks(&random) {
+                        let occupancy = try SQLiteStore.occupancy(of: limit, plan: plan, db)
+                        #expect(
+                            occupancy == (try Self.reference(limit, plan: plan, db)),
+                            "after write \(step) of seed \(seed), \(limit.namespace)/\(plan) since \(limit.unpaidSince)"
+                        )
                     }
                 }
             }
@@ -65,7 +61,7 @@ struct SQLiteOccupantsTests {
             let queue = try DatabaseQueue(path: directory.appendingPathComponent("old.sqlite").path)
             try Migrations.migrator.migrate(queue, upTo: "v11: catalog parts as bytes")
             try await queue.write { db in
-                var random = SeededGenerator(seed: 7)
+                var random = SplitMix64(seed: 7)
                 for _ in 0..<400 { try db.execute(sql: OccupantsWorkload.randomWrite(&random)) }
             }
             try Migrations.migrator.migrate(queue)
