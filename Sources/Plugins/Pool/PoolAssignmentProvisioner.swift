@@ -200,22 +200,22 @@ public final class PoolAssignmentProvisioner: Provisioner, BackgroundWorking, Re
         let rebuilt = freeList.withLock({ $0.generation }) != snapshot.generation
         if rebuilt { try await rebuildFreeList(logger: logger) }
         let unavailable = try await unavailableHosts()
-        if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) { return true }
+        let hasFreeVM = {
+            self.freeList.withLock { $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }
+        }
+        if hasFreeVM() { return true }
+        let exhausted = ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
         let clock = ContinuousClock()
         if !rebuilt {
             let recentlyFoundFull = foundFullAt.withLock {
                 $0.map { clock.now - $0 < fullPoolRecheckInterval } ?? false
             }
-            if recentlyFoundFull {
-                throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
-            }
+            if recentlyFoundFull { throw exhausted }
             try await rebuildFreeList(logger: logger)
-            if freeList.withLock({ $0.contains(servingPlan: plan.name, unavailableHosts: unavailable) }) {
-                return true
-            }
+            if hasFreeVM() { return true }
         }
         foundFullAt.withLock { $0 = clock.now }
-        throw ProvisionerError.poolExhausted("no free pool VM serves plan '\(plan.name)'")
+        throw exhausted
     }
 
     /// Ready when the claim ledger answers.
