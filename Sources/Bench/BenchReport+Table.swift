@@ -135,17 +135,20 @@ extension BenchReport {
         lines.append(
             "| start-up with \(memory.activeAllocations) allocations in the store, to listening (s) | "
                 + "\(f(memory.startupWithAllocationsSeconds, 3)) |")
-        let accepted = memory.acceptedOrderWithActiveAllocations
-        let acceptedStatuses = memory.acceptedOrderWithActiveAllocationsStatuses.map(String.init)
+        func orders(_ label: String, _ orders: TimedOrders) -> String {
+            "| \(label); HTTP \(orders.statuses.map(String.init).joined(separator: ", "))), "
+                + "\(orders.latency.count) in a row, p50 / max (ms) | "
+                + "\(f(orders.latency.p50, 1)) / \(f(orders.latency.max, 1)) |"
+        }
+        let lastFree = memory.activeAllocations - memory.acceptedOrders.latency.count
         lines.append(
-            "| an order for one of the pool's last free VMs, \(memory.activeAllocations - accepted.count)+ active "
-                + "allocations (admission counts them; HTTP \(acceptedStatuses.joined(separator: ", "))), "
-                + "\(accepted.count) in a row, p50 / max (ms) | \(f(accepted.p50, 1)) / \(f(accepted.max, 1)) |")
-        let statuses = memory.orderWithActiveAllocationsStatuses.map(String.init).joined(separator: ", ")
+            orders(
+                "an order for one of the pool's last free VMs, \(lastFree)+ active allocations (admission counts them",
+                memory.acceptedOrders))
         lines.append(
-            "| an order with \(memory.activeAllocations) active allocations (pool full: refused; "
-                + "HTTP \(statuses)), \(memory.orderWithActiveAllocations.count) in a row, p50 / max (ms) | "
-                + "\(f(memory.orderWithActiveAllocations.p50, 1)) / \(f(memory.orderWithActiveAllocations.max, 1)) |")
+            orders(
+                "an order with \(memory.activeAllocations) active allocations (pool full: refused", memory.refusedOrders
+            ))
         lines.append("")
         lines.append("| target | measured | limit | met |")
         lines.append("|---|---|---|---|")

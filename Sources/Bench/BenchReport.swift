@@ -11,13 +11,22 @@ struct BenchReport: Codable, Sendable {
         var startupWithAllocationsSeconds = 0.0
         /// Orders for the pool's last free VMs, sent with nearly `activeAllocations` active in its
         /// store: each is accepted (202) after its admission counts what occupies the backend.
-        var acceptedOrderWithActiveAllocations = LatencySummary.zero
-        /// The statuses those orders got, distinct, in order.
-        var acceptedOrderWithActiveAllocationsStatuses: [Int] = []
+        var acceptedOrders = TimedOrders()
         /// Orders sent once `activeAllocations` fill the pool: each is refused (503).
-        var orderWithActiveAllocations = LatencySummary.zero
-        /// The statuses those orders got, distinct, in order.
-        var orderWithActiveAllocationsStatuses: [Int] = []
+        var refusedOrders = TimedOrders()
+    }
+
+    /// Orders sent one after another and timed.
+    struct TimedOrders: Codable, Sendable {
+        var latency = LatencySummary.zero
+        /// The statuses they got, distinct, in order.
+        var statuses: [Int] = []
+
+        /// What is wrong with them when each should have got `expected`, described by `what`.
+        func problem(expected: Int, _ what: String) -> String? {
+            guard latency.count == 0 || statuses != [expected] else { return nil }
+            return "\(what): \(latency.count) timed, statuses \(statuses) (expected \(expected))"
+        }
     }
 
     struct Target: Codable, Sendable {
@@ -178,18 +187,11 @@ struct BenchReport: Codable, Sendable {
         }
         if memory.idleSimulatedRSSMB <= 0 || memory.activeRSSMB <= 0 { problems.append("RSS not read") }
         if memory.startupWithAllocationsSeconds <= 0 { problems.append("start-up not measured") }
-        if memory.acceptedOrderWithActiveAllocations.count == 0
-            || memory.acceptedOrderWithActiveAllocationsStatuses != [202]
-        {
-            problems.append(
-                "orders for the last free VMs: \(memory.acceptedOrderWithActiveAllocations.count) timed, statuses "
-                    + "\(memory.acceptedOrderWithActiveAllocationsStatuses) (expected 202: each takes a free VM)")
-        }
-        if memory.orderWithActiveAllocations.count == 0 || memory.orderWithActiveAllocationsStatuses != [503] {
-            problems.append(
-                "orders with \(memory.activeAllocations) active allocations: \(memory.orderWithActiveAllocations.count) "
-                    + "timed, statuses \(memory.orderWithActiveAllocationsStatuses) (expected 503: the pool is full)")
-        }
+        problems += [
+            memory.acceptedOrders.problem(expected: 202, "orders for the last free VMs (each takes one)"),
+            memory.refusedOrders.problem(
+                expected: 503, "orders with \(memory.activeAllocations) active allocations (the pool is full)"),
+        ].compactMap { $0 }
         problems += postgresSanityProblems()
         return problems
     }

@@ -212,13 +212,10 @@ struct BenchRunner {
         let active = LoadClient.make(baseURL: server.baseURL, connections: 4)
         // Touch what an operator would: orders (each counts what occupies the pool; the first ones
         // take its last free VMs, the next are refused), a status, readiness.
-        var statuses: [Int] = []
-        (report.memory.acceptedOrderWithActiveAllocations, statuses) = await Self.timeOrders(
+        report.memory.acceptedOrders = await Self.timeOrders(
             active, users: "last", count: plan.ordersWithActiveAllocations)
-        report.memory.acceptedOrderWithActiveAllocationsStatuses = statuses
-        (report.memory.orderWithActiveAllocations, statuses) = await Self.timeOrders(
+        report.memory.refusedOrders = await Self.timeOrders(
             active, users: "late", count: plan.ordersWithActiveAllocations)
-        report.memory.orderWithActiveAllocationsStatuses = statuses
         _ = try? await active.send(.GET, "/v1/vm/\(template)/status")
         _ = try? await active.send(.GET, "/readyz")
         try? await Task.sleep(for: .seconds(1))
@@ -229,8 +226,7 @@ struct BenchRunner {
 
     /// Sends `count` trial orders one after another, one user each, and times them.
     ///
-    /// - Returns: Their latencies and the statuses they got, distinct, in order.
-    private static func timeOrders(_ client: LoadClient, users: String, count: Int) async -> (LatencySummary, [Int]) {
+    private static func timeOrders(_ client: LoadClient, users: String, count: Int) async -> BenchReport.TimedOrders {
         var orders = LatencyRecorder()
         var statuses: [Int] = []
         let clock = ContinuousClock()
@@ -243,6 +239,6 @@ struct BenchRunner {
             orders.record(clock.now - start)
             if !statuses.contains(status) { statuses.append(status) }
         }
-        return (orders.summary, statuses)
+        return BenchReport.TimedOrders(latency: orders.summary, statuses: statuses)
     }
 }
